@@ -1,0 +1,49 @@
+# Baton developer entry points. `make demo` and `make test` are the quick start.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+UV ?= $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+STAMP := $(VENV)/.installed
+PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+.PHONY: install test test-sqlite test-postgresql lint fmt demo bench clean
+
+$(UV):
+	python3 -m pip install --user --quiet "uv==0.13.9"
+
+# Reinstall only when the lockfile or the project metadata changed.
+$(STAMP): uv.lock pyproject.toml | $(UV)
+	$(UV) sync --frozen --all-groups
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+test: install
+	$(PY) -m tools.ensure_postgres
+	BATON_TEST_DATABASE=sqlite $(PY) -m pytest $(PYTEST_ARGS)
+	BATON_TEST_DATABASE=postgresql BATON_TEST_POSTGRES_URL=$(PG_URL) $(PY) -m pytest -m "store" $(PYTEST_ARGS)
+
+test-sqlite: install
+	BATON_TEST_DATABASE=sqlite $(PY) -m pytest $(PYTEST_ARGS)
+
+test-postgresql: install
+	BATON_TEST_DATABASE=postgresql BATON_TEST_POSTGRES_URL=$(PG_URL) $(PY) -m pytest -m "store" $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy --strict .
+
+fmt: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+demo: install
+	$(VENV)/bin/baton db upgrade
+	$(VENV)/bin/baton serve --host 127.0.0.1 --port 8000
+
+bench: install
+	$(PY) -m bench.run
+
+clean:
+	rm -rf $(VENV) .baton .pytest_cache .mypy_cache .ruff_cache
