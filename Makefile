@@ -19,7 +19,6 @@ $(STAMP): uv.lock pyproject.toml | $(UV)
 install: $(STAMP)
 
 test: install
-	$(PY) -m tools.ensure_postgres
 	BATON_TEST_DATABASE=sqlite $(PY) -m pytest $(PYTEST_ARGS)
 	BATON_TEST_DATABASE=postgresql BATON_TEST_POSTGRES_URL=$(PG_URL) $(PY) -m pytest -m "store" $(PYTEST_ARGS)
 

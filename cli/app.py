@@ -1,0 +1,48 @@
+"""The root `baton` command and its global options."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cli.context import CliContext
+from cli.db import db_app
+from cli.serve import serve
+from core.version import baton_version
+
+__all__ = ["build_cli"]
+
+
+def _version() -> None:
+    """Print Baton's version."""
+    typer.echo(f"baton {baton_version()}")
+
+
+def build_cli() -> typer.Typer:
+    """Assemble every command group."""
+    app = typer.Typer(
+        name="baton",
+        help="Baton: every backlog from Jira, Trello and Asana in one store, checked against your process.",
+        no_args_is_help=True,
+        rich_markup_mode="rich",
+    )
+
+    @app.callback()
+    def root(
+        ctx: typer.Context,
+        policy: Annotated[
+            Path | None,
+            typer.Option(
+                "--policy", envvar="BATON_POLICY", help="The policy file (YAML).", dir_okay=False, show_default=False
+            ),
+        ] = None,
+    ) -> None:
+        """Global options, applied before any command runs."""
+        ctx.obj = CliContext(policy=policy)
+
+    app.command("version")(_version)
+    app.command("serve")(serve)
+    app.add_typer(db_app, name="db")
+    return app

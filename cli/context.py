@@ -1,0 +1,47 @@
+"""What every command receives: the settings, built on first use with the global options applied."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import typer
+
+from core.settings import Settings
+from models.db import Database
+
+__all__ = ["CliContext", "cli_context"]
+
+
+@dataclass
+class CliContext:
+    """Global options, and the settings and store built from them when a command first asks."""
+
+    policy: Path | None = None
+    _settings: Settings | None = field(default=None, repr=False)
+
+    @property
+    def settings(self) -> Settings:
+        """The settings: environment and ``.env``, then the global options on top."""
+        if self._settings is None:
+            overrides = {"policy": self.policy} if self.policy is not None else {}
+            self._settings = Settings(**overrides)  # type: ignore[arg-type]
+        return self._settings
+
+    def open_database(self) -> Database:
+        """Connect to the store named by the settings."""
+        settings = self.settings
+        return Database.from_url(
+            settings.database_url,
+            busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+            pool_size=settings.db_pool_size,
+        )
+
+
+def cli_context(ctx: typer.Context) -> CliContext:
+    """The :class:`CliContext` the root callback stored."""
+    obj = ctx.find_root().obj
+    if not isinstance(obj, CliContext):
+        obj = CliContext()
+        ctx.find_root().obj = obj
+    return obj

@@ -1,0 +1,39 @@
+"""Baton's normalised store: SQLModel tables, one module per aggregate. Imports nothing of Baton's but ``core``.
+
+The table and column names are a public contract (BI tools query them); docs/schema.md describes them.
+"""
+
+from sqlmodel import SQLModel
+
+from models.api_key import ApiKey
+from models.connection import Connection
+from models.container import Container
+from models.finding import Finding
+from models.person import Person, PersonIdentity
+from models.report import Report
+from models.sprint import Sprint, SprintMembership
+from models.sync_state import SyncCursor, SyncRun
+from models.webhook import WebhookEvent
+from models.work_item import Link, Transition, WorkItem, WorkItemLabel
+
+metadata = SQLModel.metadata
+
+__all__ = [
+    "ApiKey",
+    "Connection",
+    "Container",
+    "Finding",
+    "Link",
+    "Person",
+    "PersonIdentity",
+    "Report",
+    "Sprint",
+    "SprintMembership",
+    "SyncCursor",
+    "SyncRun",
+    "Transition",
+    "WebhookEvent",
+    "WorkItem",
+    "WorkItemLabel",
+    "metadata",
+]

@@ -1,0 +1,1 @@
+"""Running syncs and everything that writes vendor data into the store."""
