@@ -8,7 +8,7 @@ from __future__ import annotations
 import inspect
 import sys
 
-from sqlalchemy import Table
+from sqlalchemy import Table, UniqueConstraint
 from sqlmodel import SQLModel
 
 import models
@@ -77,7 +77,7 @@ def _describe_table(model: type[SQLModel]) -> list[str]:
     constraints = sorted(
         f"unique ({', '.join(c.name for c in constraint.columns)})"
         for constraint in table.constraints
-        if constraint.__class__.__name__ == "UniqueConstraint"
+        if isinstance(constraint, UniqueConstraint)
     )
     indexes = sorted(
         ("unique index" if index.unique else "index")
