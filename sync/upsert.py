@@ -9,25 +9,25 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, or_, tuple_
+from sqlalchemy import ColumnElement, Table, and_, or_, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-__all__ = ["upsert_rows"]
+__all__ = ["upsert_rows", "upsert_rows_returning"]
 
 # Rows handed to one executemany call; SQLAlchemy splits them further to fit each dialect's limits.
 _ROWS_PER_CALL = 5_000
 
-Row = Mapping[str, Any]
+RowIn = Mapping[str, Any]
 
 
-def _version_of(row: Row, version: Sequence[str]) -> tuple[Any, ...]:
+def _version_of(row: RowIn, version: Sequence[str]) -> tuple[Any, ...]:
     return tuple(row[column] for column in version)
 
 
-def _latest_per_key(rows: Sequence[Row], key: Sequence[str], version: Sequence[str]) -> list[Row]:
+def _latest_per_key(rows: Sequence[RowIn], key: Sequence[str], version: Sequence[str]) -> list[RowIn]:
     """One row per key (the highest version), sorted by key so concurrent writers lock rows in one order."""
-    latest: dict[tuple[Any, ...], Row] = {}
+    latest: dict[tuple[Any, ...], RowIn] = {}
     for row in rows:
         row_key = tuple(row[column] for column in key)
         kept = latest.get(row_key)
@@ -36,11 +36,22 @@ def _latest_per_key(rows: Sequence[Row], key: Sequence[str], version: Sequence[s
     return [latest[row_key] for row_key in sorted(latest)]
 
 
-def _newer_than_stored(table: Table, excluded: Any, version: Sequence[str]) -> ColumnElement[bool]:
+def _newer_than_stored(
+    table: Table, excluded: Any, version: Sequence[str], tombstone: str | None
+) -> ColumnElement[bool]:
     stored = [table.c[column] for column in version]
     incoming = [excluded[column] for column in version]
     newer = tuple_(*stored) < tuple_(*incoming) if len(version) > 1 else stored[0] < incoming[0]
-    return or_(stored[0].is_(None), newer)
+    if tombstone is None:
+        return or_(stored[0].is_(None), newer)
+    # A tombstoned row comes back when the same (or a newer) version is seen alive again.
+    same_or_newer = tuple_(*stored) <= tuple_(*incoming) if len(version) > 1 else stored[0] <= incoming[0]
+    revived = and_(table.c[tombstone].is_not(None), excluded[tombstone].is_(None), same_or_newer)
+    return or_(stored[0].is_(None), newer, revived)
+
+
+def _differs_from_stored(table: Table, excluded: Any, columns: Sequence[str]) -> ColumnElement[bool]:
+    return or_(*(table.c[column].is_distinct_from(excluded[column]) for column in columns))
 
 
 def _dialect_insert(dialect: str, table: Table) -> sqlite.Insert | postgresql.Insert:
@@ -54,22 +65,57 @@ def _dialect_insert(dialect: str, table: Table) -> sqlite.Insert | postgresql.In
 def upsert_rows(
     session: Session,
     table: Table,
-    rows: Sequence[Row],
+    rows: Sequence[RowIn],
     *,
     key: Sequence[str],
     version: Sequence[str] = (),
     keep_on_update: Sequence[str] = (),
     update: bool = True,
+    tombstone: str | None = None,
+    touch: Sequence[str] = (),
 ) -> int:
     """Insert ``rows`` or update the stored row with the same ``key``; return how many rows changed.
 
     With ``version`` (columns compared as a tuple, e.g. updated time then a sortable tie-break) a stored row
     is only replaced by a strictly newer one. Columns in ``keep_on_update`` (e.g. ``first_seen_at``) are
     written on insert and never overwritten. With ``update=False`` an existing row is left alone
-    (``ON CONFLICT DO NOTHING``: the webhook inbox). Every row must carry the same columns.
+    (``ON CONFLICT DO NOTHING``: the webhook inbox). With ``tombstone`` (e.g. ``deleted_at``) a stored row
+    marked deleted is revived by an incoming live row of the same version. Without ``version`` a stored row
+    is rewritten only when a column other than those in ``touch`` (e.g. ``last_seen_at``) differs. Every row
+    must carry the same columns.
     """
+    return len(
+        upsert_rows_returning(
+            session,
+            table,
+            rows,
+            key=key,
+            version=version,
+            keep_on_update=keep_on_update,
+            update=update,
+            tombstone=tombstone,
+            touch=touch,
+            returning=key[:1],
+        )
+    )
+
+
+def upsert_rows_returning(
+    session: Session,
+    table: Table,
+    rows: Sequence[RowIn],
+    *,
+    key: Sequence[str],
+    returning: Sequence[str],
+    version: Sequence[str] = (),
+    keep_on_update: Sequence[str] = (),
+    update: bool = True,
+    tombstone: str | None = None,
+    touch: Sequence[str] = (),
+) -> list[tuple[Any, ...]]:
+    """As :func:`upsert_rows`, returning the ``returning`` columns of every inserted or changed row."""
     if not rows:
-        return 0
+        return []
     prepared = _latest_per_key(rows, key, version)
     columns = list(prepared[0].keys())
     dialect = session.get_bind().dialect.name
@@ -80,15 +126,20 @@ def upsert_rows(
         if update and column not in key and column not in keep_on_update
     }
     if updates:
-        guard = _newer_than_stored(table, statement.excluded, version) if version else None
+        if version:
+            guard = _newer_than_stored(table, statement.excluded, version, tombstone)
+        else:
+            compared = [column for column in updates if column not in touch]
+            guard = _differs_from_stored(table, statement.excluded, compared or list(updates))
         statement = statement.on_conflict_do_update(index_elements=list(key), set_=updates, where=guard)
     else:
         statement = statement.on_conflict_do_nothing(index_elements=list(key))
     # One compiled statement, executed many times: SQLAlchemy batches the rows into multi-row VALUES
-    # ("insertmanyvalues") within the dialect's parameter limits. Count through RETURNING: rows skipped by
-    # the guard return nothing, and DBAPI rowcounts of INSERT … ON CONFLICT differ between drivers.
-    returning = statement.returning(table.c[key[0]])
-    changed = 0
+    # ("insertmanyvalues") within the dialect's parameter limits. Rows skipped by the guard return nothing
+    # (DBAPI rowcounts of INSERT … ON CONFLICT differ between drivers, so RETURNING is the count).
+    with_returning = statement.returning(*(table.c[column] for column in returning))
+    changed: list[tuple[Any, ...]] = []
     for start in range(0, len(prepared), _ROWS_PER_CALL):
-        changed += len(session.execute(returning, list(prepared[start : start + _ROWS_PER_CALL])).all())
+        result = session.execute(with_returning, list(prepared[start : start + _ROWS_PER_CALL]))
+        changed += [tuple(row) for row in result]
     return changed
