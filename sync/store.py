@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, delete, select, update
+from sqlalchemy import delete, select, update
 from sqlmodel import Session
 
 from connectors.records import (
@@ -25,21 +25,21 @@ from connectors.records import (
     WorkItemIn,
 )
 from core.timeutil import Clock, utc_now
-from models import (
-    Connection,
-    Container,
-    Link,
-    Person,
-    PersonIdentity,
-    Sprint,
-    SprintMembership,
-    SyncCursor,
-    Transition,
-    WorkItem,
-    WorkItemLabel,
-)
 from models.db import Database
 from models.enums import ContainerKind, Vendor
+from models.tables import (
+    CONNECTIONS,
+    CONTAINERS,
+    CURSORS,
+    IDENTITIES,
+    ITEMS,
+    LABELS,
+    LINKS,
+    MEMBERSHIPS,
+    PEOPLE,
+    SPRINTS,
+    TRANSITIONS,
+)
 from sync.upsert import upsert_rows, upsert_rows_returning
 
 __all__ = ["BatchOutcome", "StoreWriter", "ensure_connection", "load_cursors"]
@@ -51,25 +51,6 @@ PRIMARY_KIND = {
 }
 SUB_KIND = {Vendor.TRELLO: ContainerKind.LIST, Vendor.ASANA: ContainerKind.SECTION}
 JIRA_BOARD_KIND = ContainerKind.BOARD
-
-
-def _table(model: type[Any]) -> Table:
-    table = model.__table__
-    assert isinstance(table, Table)
-    return table
-
-
-CONNECTIONS = _table(Connection)
-CONTAINERS = _table(Container)
-PEOPLE = _table(Person)
-IDENTITIES = _table(PersonIdentity)
-SPRINTS = _table(Sprint)
-MEMBERSHIPS = _table(SprintMembership)
-CURSORS = _table(SyncCursor)
-TRANSITIONS = _table(Transition)
-ITEMS = _table(WorkItem)
-LABELS = _table(WorkItemLabel)
-LINKS = _table(Link)
 
 
 def _clip(value: str | None, length: int) -> str | None:
@@ -203,10 +184,11 @@ class StoreWriter:
         for person in fresh:
             person_id = person_by_email.get(person.email.lower()) if person.email else None
             if person_id is None and not person.email:
-                created = Person(display_name=_clip(person.display_name, 200) or "?", is_bot=person.is_bot)
-                session.add(created)
-                session.flush()
-                person_id = created.id
+                person_id = session.execute(
+                    PEOPLE.insert()
+                    .values(display_name=_clip(person.display_name, 200) or "?", is_bot=person.is_bot, created_at=now)
+                    .returning(PEOPLE.c.id)
+                ).scalar_one()
             rows.append(
                 {
                     "connection_id": self.connection_id,

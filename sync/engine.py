@@ -1,0 +1,196 @@
+"""Run one sync of one connection: discover, pull batches into the store, then reconcile deletions.
+
+Every run is a ``sync_run`` row with its counts and errors. Deletions come from a cheap id census of each
+container: what the store holds alive but no container lists any more is tombstoned, unless half or more of a
+container vanished at once (then nothing is tombstoned and a sync-health finding says so). A census that did
+not complete tombstones nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from sqlalchemy import select, update
+
+from connectors.base import Connector
+from connectors.errors import ConnectorError
+from connectors.records import ContainerIn, Discovery
+from core.timeutil import Clock, utc_now
+from models.db import Database
+from models.enums import SyncKind, SyncStatus, Vendor
+from models.tables import CONTAINERS, ITEMS, RUNS
+from sync.health import MASS_DISAPPEARANCE, raise_health_finding
+from sync.store import PRIMARY_KIND, StoreWriter, load_cursors
+
+__all__ = ["MASS_DISAPPEARANCE_SHARE", "SyncProgress", "SyncReport", "run_sync"]
+
+log = logging.getLogger(__name__)
+
+MASS_DISAPPEARANCE_SHARE = 0.5
+
+
+class SyncProgress(Protocol):
+    """Receives progress as a sync runs (the CLI draws Rich bars from it)."""
+
+    def on_total(self, estimate: int | None) -> None: ...
+
+    def on_batch(self, items: int, pages: int) -> None: ...
+
+
+@dataclass
+class SyncReport:
+    """The outcome of one run, as stored in its ``sync_run`` row."""
+
+    run_id: int
+    kind: SyncKind
+    status: SyncStatus = SyncStatus.RUNNING
+    items_seen: int = 0
+    items_changed: int = 0
+    items_deleted: int = 0
+    pages: int = 0
+    seconds: float = 0.0
+    errors: list[dict[str, str]] = field(default_factory=list)
+    changed_item_ids: list[int] = field(default_factory=list)
+
+
+def _start_run(database: Database, connection_id: int, kind: SyncKind, clock: Clock) -> int:
+    with database.session() as session:
+        run_id = session.execute(
+            RUNS.insert()
+            .values(connection_id=connection_id, kind=str(kind), status=str(SyncStatus.RUNNING), started_at=clock())
+            .returning(RUNS.c.id)
+        ).scalar_one()
+        session.commit()
+    return int(run_id)
+
+
+def _finish_run(database: Database, report: SyncReport, clock: Clock, requests: int) -> None:
+    with database.session() as session:
+        session.execute(
+            update(RUNS)
+            .where(RUNS.c.id == report.run_id)
+            .values(
+                status=str(report.status),
+                finished_at=clock(),
+                items_seen=report.items_seen,
+                items_changed=report.items_changed,
+                items_deleted=report.items_deleted,
+                pages=report.pages,
+                requests=requests,
+                errors=report.errors,
+                error_message=report.errors[-1]["message"] if report.errors else None,
+            )
+        )
+        session.commit()
+
+
+def _census_containers(discovery: Discovery, vendor: Vendor) -> list[ContainerIn]:
+    primary = PRIMARY_KIND[vendor]
+    return [container for container in discovery.containers if container.kind == primary]
+
+
+def _reconcile_deletions(
+    database: Database,
+    writer: StoreWriter,
+    connector: Connector,
+    containers: list[ContainerIn],
+    report: SyncReport,
+    clock: Clock,
+) -> None:
+    present: set[str] = set()
+    for container in containers:
+        try:
+            present |= connector.census(container)
+        except ConnectorError as error:
+            # Mark-and-sweep never runs after an incomplete pass: a failed census tombstones nothing.
+            report.errors.append({"stage": "census", "container": container.external_id, "message": str(error)})
+            return
+    with database.read_session() as session:
+        live = session.execute(
+            select(ITEMS.c.external_id, CONTAINERS.c.external_id)
+            .select_from(ITEMS.outerjoin(CONTAINERS, ITEMS.c.container_id == CONTAINERS.c.id))
+            .where(ITEMS.c.connection_id == writer.connection_id, ITEMS.c.deleted_at.is_(None))
+        ).all()
+    live_by_container: dict[str | None, list[str]] = {}
+    for item_id, container_id in live:
+        live_by_container.setdefault(container_id, []).append(item_id)
+    to_tombstone: list[str] = []
+    for container_id, item_ids in live_by_container.items():
+        vanished = [item_id for item_id in item_ids if item_id not in present]
+        if not vanished:
+            continue
+        share = len(vanished) / len(item_ids)
+        if share >= MASS_DISAPPEARANCE_SHARE and len(item_ids) > 1:
+            message = (
+                f"{len(vanished)} of {len(item_ids)} items of container {container_id} vanished in one census; "
+                "Baton keeps them until a later census confirms the deletion."
+            )
+            log.warning("mass disappearance on connection %s: %s", writer.connection_id, message)
+            with database.session() as session:
+                raise_health_finding(
+                    session,
+                    rule_id=MASS_DISAPPEARANCE,
+                    subject_type="container",
+                    subject_key=f"{writer.connection_id}:{container_id}",
+                    message=message,
+                    now=clock(),
+                    details={"vanished": len(vanished), "live": len(item_ids)},
+                )
+                session.commit()
+            continue
+        to_tombstone += vanished
+    report.items_deleted += writer.tombstone(to_tombstone)
+
+
+def run_sync(
+    database: Database,
+    *,
+    connection_id: int,
+    vendor: Vendor,
+    connector: Connector,
+    full: bool = False,
+    census: bool = True,
+    clock: Clock = utc_now,
+    progress: SyncProgress | None = None,
+    request_count: Callable[[], int] = lambda: 0,
+    estimate_total: Callable[[], int | None] | None = None,
+) -> SyncReport:
+    """Sync one connection now; the report is also stored as a ``sync_run`` row."""
+    kind = SyncKind.FULL if full else SyncKind.INCREMENTAL
+    report = SyncReport(run_id=_start_run(database, connection_id, kind, clock), kind=kind)
+    started = time.perf_counter()
+    writer = StoreWriter(database, connection_id, vendor, clock=clock)
+    try:
+        discovery = connector.discover()
+        writer.apply_discovery(discovery)
+        if progress is not None:
+            progress.on_total(estimate_total() if (full and estimate_total is not None) else None)
+        cursors = {} if full else load_cursors(database, connection_id)
+        for batch in connector.pull(cursors, full=full):
+            outcome = writer.apply_batch(batch)
+            report.items_seen += outcome.items_seen
+            report.items_changed += outcome.items_changed
+            report.items_deleted += outcome.items_deleted
+            report.changed_item_ids += outcome.changed_item_ids
+            report.pages += batch.pages
+            if progress is not None:
+                progress.on_batch(outcome.items_seen, batch.pages)
+        if census:
+            _reconcile_deletions(database, writer, connector, _census_containers(discovery, vendor), report, clock)
+        report.status = SyncStatus.PARTIAL if report.errors else SyncStatus.SUCCEEDED
+    except ConnectorError as error:
+        report.status = SyncStatus.FAILED
+        report.errors.append({"stage": "pull", "message": f"{type(error).__name__}: {error}"})
+        log.error("sync of connection %s failed: %s", connection_id, error)
+    except BaseException as error:
+        report.status = SyncStatus.FAILED
+        report.errors.append({"stage": "pull", "message": f"{type(error).__name__}: {error}"})
+        _finish_run(database, report, clock, request_count())
+        raise
+    report.seconds = time.perf_counter() - started
+    _finish_run(database, report, clock, request_count())
+    return report
