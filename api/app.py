@@ -7,7 +7,8 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api.routes import health
+from api.problems import install_problem_handlers
+from api.routes import connections, health, sync_runs
 from api.state import AppState
 from core.settings import Settings, get_settings
 from core.version import baton_version
@@ -40,5 +41,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         summary="Every backlog from Jira, Trello and Asana in one store, checked against your process.",
         lifespan=lifespan,
     )
+    install_problem_handlers(app)
     app.include_router(health.router)
+    app.include_router(sync_runs.router)
+    app.include_router(connections.router)
     return app

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from cli.apikey import apikey_app
 from cli.context import CliContext
 from cli.db import db_app
 from cli.serve import serve
@@ -45,4 +46,5 @@ def build_cli() -> typer.Typer:
     app.command("version")(_version)
     app.command("serve")(serve)
     app.add_typer(db_app, name="db")
+    app.add_typer(apikey_app, name="apikey")
     return app

@@ -107,3 +107,21 @@ def test_every_group_has_help(command: list[str]) -> None:
     result = run_baton(*command)
     assert result.returncode == 0
     assert "Usage" in result.stdout
+
+
+def test_apikey_create_prints_the_key_as_its_last_line(empty_database_url: str, tmp_path: Path) -> None:
+    env = {"BATON_DATABASE_URL": empty_database_url}
+    assert run_baton("db", "upgrade", env=env, cwd=tmp_path).returncode == 0
+    result = run_baton("apikey", "create", "--role", "admin", "--name", "ops", env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    secret = result.stdout.strip().splitlines()[-1]
+    assert secret.startswith("baton_")
+    from api.auth.keys import resolve_api_key
+
+    database = Database.from_url(empty_database_url)
+    try:
+        identity = resolve_api_key(database, secret)
+    finally:
+        database.dispose()
+    assert identity is not None
+    assert (identity.name, identity.role) == ("ops", "admin")

@@ -1,0 +1,1 @@
+"""API keys: creation, hashing, lookup, and the FastAPI dependencies that require a role."""

@@ -1,0 +1,67 @@
+"""`/api/v1/sync/runs`: what the syncs did, newest first."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+from sqlalchemy import select
+
+from api.auth.deps import ViewerDep
+from api.deps import DatabaseDep
+from models.tables import CONNECTIONS, RUNS
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api/v1/sync", tags=["sync"])
+
+
+class SyncRunPublic(BaseModel):
+    """One sync run of one connection."""
+
+    id: int
+    connection: str
+    kind: str
+    status: str
+    started_at: datetime
+    finished_at: datetime | None
+    items_seen: int
+    items_changed: int
+    items_deleted: int
+    pages: int
+    requests: int
+    error_message: str | None
+
+
+class SyncRunPage(BaseModel):
+    """A page of runs; pass ``next_cursor`` as ``cursor`` for the next page."""
+
+    items: list[SyncRunPublic]
+    next_cursor: int | None
+
+
+@router.get("/runs", response_model=SyncRunPage, summary="Recent sync runs")
+def list_sync_runs(
+    database: DatabaseDep,
+    _key: ViewerDep,
+    connection: Annotated[str | None, Query(max_length=100, description="Only this connection.")] = None,
+    limit: Annotated[int, Query(ge=1, le=500, description="Page size (at most 500).")] = 50,
+    cursor: Annotated[int | None, Query(ge=1, description="`next_cursor` of the previous page.")] = None,
+) -> SyncRunPage:
+    """Sync runs, newest first, with their counts and the last error."""
+    query: Any = (
+        select(RUNS, CONNECTIONS.c.name.label("connection"))
+        .join(CONNECTIONS, CONNECTIONS.c.id == RUNS.c.connection_id)
+        .order_by(RUNS.c.id.desc())
+        .limit(limit + 1)
+    )
+    if connection is not None:
+        query = query.where(CONNECTIONS.c.name == connection)
+    if cursor is not None:
+        query = query.where(RUNS.c.id < cursor)
+    with database.read_session() as session:
+        rows = session.execute(query).mappings().all()
+    items = [SyncRunPublic.model_validate(dict(row)) for row in rows[:limit]]
+    return SyncRunPage(items=items, next_cursor=items[-1].id if len(rows) > limit else None)

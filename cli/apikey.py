@@ -1,0 +1,49 @@
+"""`baton apikey`: create and revoke API keys."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from api.auth.keys import create_api_key, revoke_api_key
+from cli.context import cli_context
+from models.enums import ApiKeyRole
+
+__all__ = ["apikey_app"]
+
+apikey_app = typer.Typer(help="Create and revoke API keys for the REST API and the dashboard.", no_args_is_help=True)
+err = Console(stderr=True)
+
+
+@apikey_app.command("create")
+def create(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Option("--name", help="Who or what the key is for.")],
+    role: Annotated[
+        ApiKeyRole, typer.Option("--role", help="viewer (read) or admin (read and change).")
+    ] = ApiKeyRole.VIEWER,
+) -> None:
+    """Create a key and print it as the last line (it is shown only once)."""
+    database = cli_context(ctx).open_database()
+    try:
+        issued = create_api_key(database, name=name, role=role)
+    finally:
+        database.dispose()
+    err.print(f"Created {issued.role} key #{issued.id} for {issued.name!r}. Store it now: it is not shown again.")
+    typer.echo(issued.secret)
+
+
+@apikey_app.command("revoke")
+def revoke(ctx: typer.Context, key_id: Annotated[int, typer.Argument(help="The key's id.")]) -> None:
+    """Revoke a key by id."""
+    database = cli_context(ctx).open_database()
+    try:
+        revoked = revoke_api_key(database, key_id)
+    finally:
+        database.dispose()
+    if not revoked:
+        err.print(f"No live key #{key_id}.")
+        raise typer.Exit(1)
+    err.print(f"Key #{key_id} revoked.")
