@@ -42,6 +42,6 @@ class Connector(Protocol):
         """Check a delivery's signature over the raw ``body``, in constant time."""
         ...
 
-    def parse_webhook(self, body: bytes) -> WebhookDelivery:
-        """Parse a verified body. Raises ``ValueError`` on malformed JSON."""
+    def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> tuple[WebhookDelivery, ...]:
+        """Parse a verified delivery into its events (Asana batches several). ``ValueError`` if malformed."""
         ...

@@ -85,5 +85,5 @@ class SyntheticSource:
     def verify_webhook(self, headers: Mapping[str, str], body: bytes, secret: str, now: datetime) -> bool:
         return False
 
-    def parse_webhook(self, body: bytes) -> WebhookDelivery:
+    def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> tuple[WebhookDelivery, ...]:
         raise ValueError("the synthetic source sends no webhooks")

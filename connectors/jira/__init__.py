@@ -1,0 +1,1 @@
+"""Jira Cloud: platform REST v3 and Agile 1.0."""

@@ -1,0 +1,1 @@
+"""Trello REST v1."""
