@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from api.webhooks.registry import ReceiverRegistry
+from core.crypto import SecretBox
 from core.settings import Settings
+from core.timeutil import Clock, utc_now
 from models.db import Database
 
 __all__ = ["AppState"]
@@ -16,3 +19,6 @@ class AppState:
 
     settings: Settings
     database: Database
+    secret_box: SecretBox
+    receivers: ReceiverRegistry = field(default_factory=ReceiverRegistry)
+    clock: Clock = utc_now

@@ -40,6 +40,11 @@ class Settings(BaseSettings):
     environment: Literal["development", "production"] = "development"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     scheduler: bool = Field(default=True, description="Run the scheduler inside `baton serve`.")
+    secret_keys: str | None = Field(
+        default=None,
+        description="Fernet keys (comma-separated, newest first) that encrypt stored tokens and webhook secrets.",
+    )
+    webhook_max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     sqlite_busy_timeout_ms: int = Field(default=10_000, ge=5_000)
     db_pool_size: int = Field(default=10, ge=1)
 

@@ -14,6 +14,7 @@ from models.report import Report
 from models.sprint import Sprint, SprintMembership
 from models.sync_state import SyncCursor, SyncRun
 from models.webhook import WebhookEvent
+from models.webhook_subscription import WebhookSubscription
 from models.work_item import Link, Transition, WorkItem, WorkItemLabel
 
 metadata = SQLModel.metadata
@@ -33,6 +34,7 @@ __all__ = [
     "SyncRun",
     "Transition",
     "WebhookEvent",
+    "WebhookSubscription",
     "WorkItem",
     "WorkItemLabel",
     "metadata",

@@ -15,6 +15,7 @@ from models.report import Report
 from models.sprint import Sprint, SprintMembership
 from models.sync_state import SyncCursor, SyncRun
 from models.webhook import WebhookEvent
+from models.webhook_subscription import WebhookSubscription
 from models.work_item import Link, Transition, WorkItem, WorkItemLabel
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "SPRINTS",
     "TRANSITIONS",
     "WEBHOOK_EVENTS",
+    "WEBHOOK_SUBSCRIPTIONS",
     "table_of",
 ]
 
@@ -61,3 +63,4 @@ RUNS = table_of(SyncRun)
 SPRINTS = table_of(Sprint)
 TRANSITIONS = table_of(Transition)
 WEBHOOK_EVENTS = table_of(WebhookEvent)
+WEBHOOK_SUBSCRIPTIONS = table_of(WebhookSubscription)

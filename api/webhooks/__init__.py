@@ -1,0 +1,1 @@
+"""Webhook receivers: verify the raw body, store the delivery in the inbox, commit, then answer 2xx."""

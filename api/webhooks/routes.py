@@ -1,0 +1,176 @@
+"""`/webhooks/{vendor}/{connection}`: the receivers vendors call. Public (no API key): signed instead.
+
+Order of work, for every delivery: verify the raw body's signature (a forgery costs no query), parse, store
+new deliveries in the inbox and commit, and only then answer 2xx. 401 for a bad signature, 400 for a
+malformed body, 413 over the size limit, 503 when the store is unavailable (so the vendor retries), 202 for
+events Baton ignores. A refused delivery writes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from sqlalchemy import update
+from sqlalchemy.exc import SQLAlchemyError
+
+from api.deps import StateDep
+from api.problems import problem_response
+from api.state import AppState
+from api.webhooks.inbox import store_deliveries
+from api.webhooks.registry import ReceiverTarget
+from connectors.asana.webhooks import parse_asana_webhook, verify_asana_signature
+from connectors.jira.webhooks import parse_jira_webhook, verify_jira_signature
+from connectors.records import WebhookDelivery
+from connectors.trello.webhooks import parse_trello_webhook, verify_trello_signature
+from models.enums import Vendor
+from models.tables import WEBHOOK_SUBSCRIPTIONS
+
+__all__ = ["router"]
+
+log = logging.getLogger(__name__)
+router = APIRouter(prefix="/webhooks", tags=["webhooks"])
+
+_RESPONSES: dict[int | str, dict[str, object]] = {
+    200: {"description": "Stored (or already stored): the vendor may forget it."},
+    202: {"description": "Verified, but an event type Baton ignores; nothing stored."},
+    400: {"description": "The body is not a valid delivery."},
+    401: {"description": "The signature does not match."},
+    404: {"description": "No such connection."},
+    413: {"description": "The body is larger than the limit (1 MiB)."},
+    503: {"description": "The store is unavailable; retry later."},
+}
+
+Parser = Callable[[dict[str, str], bytes], tuple[WebhookDelivery, ...]]
+
+
+def _unknown_connection(vendor: Vendor, name: str) -> JSONResponse:
+    return problem_response(404, f"No {vendor} connection named {name!r} receives webhooks here.")
+
+
+def _bad_signature() -> JSONResponse:
+    return problem_response(401, "The webhook signature does not match.")
+
+
+async def _accept(state: AppState, target: ReceiverTarget, request: Request, body: bytes, parse: Parser) -> Response:
+    headers = {key.lower(): value for key, value in request.headers.items()}
+    try:
+        deliveries = parse(headers, body)
+    except (ValueError, TypeError, AttributeError) as error:
+        return problem_response(400, f"The webhook body is not a valid delivery: {type(error).__name__}.")
+    if all(delivery.ignored for delivery in deliveries):
+        return JSONResponse({"status": "ignored"}, status_code=202)
+    try:
+        stored = await run_in_threadpool(
+            store_deliveries,
+            state.database,
+            source=str(target.vendor),
+            connection_id=target.connection_id,
+            deliveries=deliveries,
+            body=body,
+            now=state.clock(),
+        )
+    except SQLAlchemyError as error:
+        log.error("webhook for %s not stored, store unavailable: %s", target.name, type(error).__name__)
+        return problem_response(503, "The store is unavailable; retry later.", headers={"Retry-After": "30"})
+    return JSONResponse({"status": "stored", "new": stored}, status_code=200)
+
+
+@router.post("/jira/{connection}", responses=_RESPONSES, summary="Jira admin webhook receiver")
+async def receive_jira(
+    connection: str,
+    request: Request,
+    state: StateDep,
+    x_hub_signature: Annotated[str | None, Header(description="`sha256=<hex HMAC of the body>`")] = None,
+    x_atlassian_webhook_identifier: Annotated[str | None, Header(description="Delivery id, same on retries")] = None,
+    x_atlassian_webhook_retry: Annotated[str | None, Header(description="Retry count (retries only)")] = None,
+) -> Response:
+    """Verify ``X-Hub-Signature`` over the raw body, then store the delivery."""
+    body = await request.body()
+    target = state.receivers.get(Vendor.JIRA, connection)
+    if target is None:
+        return _unknown_connection(Vendor.JIRA, connection)
+    if not any(verify_jira_signature(x_hub_signature, body, secret) for secret in target.secrets_for(None)):
+        return _bad_signature()
+    return await _accept(state, target, request, body, parse_jira_webhook)
+
+
+@router.head("/trello/{connection}", summary="Trello's callback check")
+async def check_trello(connection: str, state: StateDep) -> Response:
+    """Trello sends HEAD to a callback URL before creating a webhook; 200 says it exists."""
+    if state.receivers.get(Vendor.TRELLO, connection) is None:
+        return Response(status_code=404)
+    return Response(status_code=200)
+
+
+@router.post("/trello/{connection}", responses=_RESPONSES, summary="Trello webhook receiver")
+async def receive_trello(
+    connection: str,
+    request: Request,
+    state: StateDep,
+    x_trello_webhook: Annotated[str | None, Header(description="base64 HMAC-SHA1 of body + callback URL")] = None,
+) -> Response:
+    """Verify ``X-Trello-Webhook`` over the raw body and the callback URL as registered, then store."""
+    body = await request.body()
+    target = state.receivers.get(Vendor.TRELLO, connection)
+    if target is None:
+        return _unknown_connection(Vendor.TRELLO, connection)
+    callback = target.callback_url or str(request.url)
+    if not any(verify_trello_signature(x_trello_webhook, body, callback, s) for s in target.secrets_for(None)):
+        return _bad_signature()
+    return await _accept(state, target, request, body, parse_trello_webhook)
+
+
+@router.post("/asana/{connection}", responses=_RESPONSES, summary="Asana webhook receiver and handshake")
+async def receive_asana(
+    connection: str,
+    request: Request,
+    state: StateDep,
+    sub: Annotated[str | None, Query(max_length=64, description="Subscription token from registration")] = None,
+    x_hook_secret: Annotated[str | None, Header(description="Handshake: the secret to echo and keep")] = None,
+    x_hook_signature: Annotated[str | None, Header(description="hex HMAC-SHA256 of the body")] = None,
+) -> Response:
+    """Answer the ``X-Hook-Secret`` handshake, or verify ``X-Hook-Signature`` and store the events."""
+    body = await request.body()
+    target = state.receivers.get(Vendor.ASANA, connection)
+    if target is None:
+        return _unknown_connection(Vendor.ASANA, connection)
+    if x_hook_secret is not None:
+        return await _handshake(state, target, sub, x_hook_secret)
+    if not any(verify_asana_signature(x_hook_signature, body, secret) for secret in target.secrets_for(sub)):
+        return _bad_signature()
+    return await _accept(state, target, request, body, parse_asana_webhook)
+
+
+async def _handshake(state: AppState, target: ReceiverTarget, sub: str | None, secret: str) -> Response:
+    """Keep the secret of a registration Baton has pending (encrypted), and echo it."""
+    if sub is None or not secret or len(secret) > 500:
+        return problem_response(403, "No webhook registration is pending for this handshake.")
+
+    def store() -> bool:
+        with state.database.session() as session:
+            stored = session.execute(
+                update(WEBHOOK_SUBSCRIPTIONS)
+                .where(
+                    WEBHOOK_SUBSCRIPTIONS.c.connection_id == target.connection_id,
+                    WEBHOOK_SUBSCRIPTIONS.c.token == sub,
+                    WEBHOOK_SUBSCRIPTIONS.c.secret_encrypted.is_(None),
+                )
+                .values(secret_encrypted=state.secret_box.encrypt(secret))
+                .returning(WEBHOOK_SUBSCRIPTIONS.c.id)
+            ).all()
+            session.commit()
+            return bool(stored)
+
+    try:
+        accepted = await run_in_threadpool(store)
+    except SQLAlchemyError:
+        return problem_response(503, "The store is unavailable; retry later.", headers={"Retry-After": "30"})
+    if not accepted:
+        return problem_response(403, "No webhook registration is pending for this handshake.")
+    state.receivers.add_subscription_secret(Vendor.ASANA, target.name, sub, secret)
+    return Response(status_code=200, headers={"X-Hook-Secret": secret})
