@@ -1,4 +1,4 @@
-"""Scenario recipes: each writes a timed history whose folded state satisfies exactly what the scenario promises."""
+"""Scenario recipes: each writes a timed history whose folded state is exactly what the scenario promises."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from emulators.org.model import (
     Item,
     ItemType,
     LinkKind,
+    Status,
     StatusKind,
     Team,
     Vendor,
@@ -57,7 +58,9 @@ class Draft:
         self.bot = org.bot(vendor).id
         self.builder: ItemBuilder | None = None
 
-    def start(self, item_type: ItemType, status: StatusKind, title: str, description: str, **extra: object) -> None:
+    def start(
+        self, item_type: ItemType, status: StatusKind, title: str, description: str, **extra: object
+    ) -> None:
         """Create the item at its creation time in `status`."""
         identity = self.org.identity(self.vendor, self.index)
         parent: int | None = None
@@ -98,7 +101,7 @@ class Draft:
         self.reporter = initial.reporter
         self.labels = labels
 
-    def _status(self, kind: StatusKind) -> object:
+    def _status(self, kind: StatusKind) -> Status:
         status = self.workflow.by_kind(kind)
         if status is None and kind in (StatusKind.REVIEW, StatusKind.QA, StatusKind.READY_FOR_RELEASE):
             status = self.workflow.by_kind(StatusKind.IN_PROGRESS)
@@ -108,7 +111,7 @@ class Draft:
 
     def status_name(self, kind: StatusKind) -> str:
         """Raw name of the team's status of a kind (review falls back to In Progress)."""
-        return str(self._status(kind).name)  # type: ignore[attr-defined]
+        return self._status(kind).name
 
     def title(self) -> str:
         """This item's generated title."""
@@ -156,7 +159,7 @@ class Draft:
             self.change(at, EventKind.RESOLUTION, resolution, author)
 
     def block(self, at: float, author: int) -> None:
-        """Block the item: the team's Blocked column if it has one, else a `blocked` label (and a Jira flag)."""
+        """Block the item: the team's Blocked column if any, else a `blocked` label (and a Jira flag)."""
         if self.workflow.by_kind(StatusKind.BLOCKED) is not None:
             self.move(at, StatusKind.BLOCKED, author)
             return
@@ -208,7 +211,12 @@ def _future_due(d: Draft) -> None:
 
 
 def _open_item(
-    d: Draft, status: StatusKind = StatusKind.TODO, *, estimate: bool = True, assign: bool = True, **extra: object
+    d: Draft,
+    status: StatusKind = StatusKind.TODO,
+    *,
+    estimate: bool = True,
+    assign: bool = True,
+    **extra: object,
 ) -> None:
     """A healthy open item: estimated, maybe assigned, recent human activity."""
     item_type = extra.pop("item_type", None) or _estimable(d.rng)
@@ -451,7 +459,7 @@ def _open_with_resolution(d: Draft) -> None:
     d.recent_comment(10)
 
 
-# ----- parents and subtasks ------------------------------------------------------------------------------------
+# ----- parents and subtasks
 def _parent_rng(d: Draft) -> random.Random:
     return d.org.rng(d.vendor, d.index, Salt.PAIR)
 
@@ -489,17 +497,20 @@ def _child_done_under_open(d: Draft) -> None:
     d.walk_to_done(done - d.rng.uniform(3, 12) * DAY, done, d.person())
 
 
-# ----- cross-tool pairs ------------------------------------------------------------------------------------------
+# ----- cross-tool pairs
 def _pair(d: Draft) -> None:
     slot = d.slot
-    assert slot.pair_group is not None and slot.pair_index is not None
+    assert slot.pair_group is not None
+    assert slot.pair_index is not None
     org = d.org
     group = org.pair_groups[slot.pair_group]
     other = group.b if d.vendor is group.a else group.a
     other_index = org.pair_member(slot.pair_group, slot.pair_index, other)
     other_id = org.identity(other, other_index)
     prng = org.pair_rng(slot.pair_group, slot.pair_index)
-    base_title = make_title(org.title_number(group.a, org.pair_member(slot.pair_group, slot.pair_index, group.a)))
+    base_title = make_title(
+        org.title_number(group.a, org.pair_member(slot.pair_group, slot.pair_index, group.a))
+    )
     links: tuple[CrossLink, ...] = ()
     if group.kind is PairKind.DUP:
         title = base_title if d.vendor is group.a else near_duplicate(base_title, prng)
@@ -507,11 +518,17 @@ def _pair(d: Draft) -> None:
     elif d.vendor is Vendor.JIRA:
         title = base_title
         description = f"Design discussion: {other_id.url}"
-        links = (CrossLink(other, other_index, other_id.external_id, other_id.key, other_id.url, LinkKind.REMOTE_LINK),)
+        links = (
+            CrossLink(
+                other, other_index, other_id.external_id, other_id.key, other_id.url, LinkKind.REMOTE_LINK
+            ),
+        )
     else:
         title = f"[{other_id.key}] {base_title}"
         description = f"Tracked in Jira: {other_id.url}"
-        links = (CrossLink(other, other_index, other_id.external_id, other_id.key, other_id.url, LinkKind.MENTION),)
+        links = (
+            CrossLink(other, other_index, other_id.external_id, other_id.key, other_id.url, LinkKind.MENTION),
+        )
     scenario = slot.scenario
     if scenario in (S.LINK_DONE, S.LINK_MISMATCH_DONE):
         d.start(_estimable(d.rng), StatusKind.TODO, title, description, links=links)
@@ -579,4 +596,3 @@ def build_item(org: Organisation, vendor: Vendor, index: int) -> GeneratedItem:
     draft = Draft(org, vendor, index, slot)
     _RECIPES[slot.scenario](draft)
     return draft.build()
-

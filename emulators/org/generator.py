@@ -1,4 +1,4 @@
-"""The deterministic organisation: teams, people, workflows, sprints and items as pure functions of (seed, index).
+"""The deterministic organisation: teams, people, workflows, sprints, items as functions of (seed, index).
 
 Only O(teams + people + sprints) objects are resident; an item and its history are generated on demand.
 """
@@ -27,7 +27,14 @@ SPRINT_DAYS = 14
 CLOSED_SPRINTS = 26
 FUTURE_SPRINTS = 2
 _VENDOR_NO = {Vendor.JIRA: 1, Vendor.TRELLO: 2, Vendor.ASANA: 3}
-_TIMEZONES = ("Europe/Berlin", "America/New_York", "UTC", "Asia/Kolkata", "America/Los_Angeles", "Europe/London")
+_TIMEZONES = (
+    "Europe/Berlin",
+    "America/New_York",
+    "UTC",
+    "Asia/Kolkata",
+    "America/Los_Angeles",
+    "Europe/London",
+)
 _BOTS = {Vendor.JIRA: "Automation for Jira", Vendor.TRELLO: "Butler", Vendor.ASANA: "Asana Rules"}
 _LABELS = ("frontend", "backend", "customer-request", "tech-debt", "security", "ux", "performance", "docs")
 DEFAULT_NOW = datetime(2025, 6, 2, 9, 0, tzinfo=UTC)
@@ -89,7 +96,7 @@ class Organisation:
         self._build_sprints(rng)
         self._build_layouts()
 
-    # ----- lookups -------------------------------------------------------------------------------------------
+    # ----- lookups
     @property
     def people(self) -> tuple[Person, ...]:
         """Every person, bots first."""
@@ -170,7 +177,7 @@ class Organisation:
         members = self._teams[vendor][team].members
         return tuple(m for m in members if m != self._overloaded.get(vendor))
 
-    # ----- items ---------------------------------------------------------------------------------------------
+    # ----- items
     def rng(self, vendor: Vendor, index: int, salt: int) -> random.Random:
         """The deterministic RNG stream of (seed, vendor, index, salt)."""
         return random.Random(((self.seed * 8 + _VENDOR_NO[vendor]) << 44 | index) * 8 + salt)
@@ -182,7 +189,17 @@ class Organisation:
         if slot.pair_group is None or slot.pair_index is None:
             return slot
         scenario = self.pair_scenario(slot.pair_group, slot.pair_index, vendor)
-        return Slot(scenario, slot.section, 0, slot.position, None, 0, slot.epic_rank, slot.pair_group, slot.pair_index)
+        return Slot(
+            scenario,
+            slot.section,
+            0,
+            slot.position,
+            None,
+            0,
+            slot.epic_rank,
+            slot.pair_group,
+            slot.pair_index,
+        )
 
     def scenario(self, vendor: Vendor, index: int) -> Scenario:
         """The scenario an item follows."""
@@ -232,7 +249,9 @@ class Organisation:
         slot = self.slot(vendor, index)
         if slot.parent_offset:
             parent = index + slot.parent_offset
-            return self.created_at(vendor, parent) + self.rng(vendor, parent, Salt.PAIR).uniform(0.01, 1.0) * DAY
+            return (
+                self.created_at(vendor, parent) + self.rng(vendor, parent, Salt.PAIR).uniform(0.01, 1.0) * DAY
+            )
         if slot.pair_group is not None and slot.pair_index is not None:
             return self.pair_created_at(slot.pair_group, slot.pair_index, vendor)
         window = creation_window(slot.scenario)
@@ -256,7 +275,7 @@ class Organisation:
         return random.Random((self.seed << 32) + group * 1_000_003 + pair_index + 7)
 
     def title_number(self, vendor: Vendor, index: int) -> int:
-        """A per-item number for make_title: a seeded bijection of (vendor, index), so titles rarely collide."""
+        """A per-item number for make_title: a seeded bijection of (vendor, index), so titles differ."""
         global_number = (_VENDOR_NO[vendor] - 1) * self.config.items + index
         return (global_number * 7919 + self.seed * 104729) % TITLE_SPACE
 
@@ -279,7 +298,7 @@ class Organisation:
 
         return build_item(self, vendor, index)
 
-    # ----- construction --------------------------------------------------------------------------------------
+    # ----- construction
     def _add_person(self, first: str, last: str, home: Vendor, rng: random.Random) -> int:
         person_id = len(self._people)
         email = f"{first}.{last}.{person_id}@acme.example".lower()
@@ -387,7 +406,13 @@ class Organisation:
                 offset = seq - CLOSED_SPRINTS
                 start = active_start + offset * SPRINT_DAYS * DAY
                 end = start + SPRINT_DAYS * DAY
-                state = SprintState.CLOSED if offset < 0 else SprintState.ACTIVE if offset == 0 else SprintState.FUTURE
+                state = (
+                    SprintState.CLOSED
+                    if offset < 0
+                    else SprintState.ACTIVE
+                    if offset == 0
+                    else SprintState.FUTURE
+                )
                 sprint = Sprint(
                     id=1 + team.index * 100 + seq,
                     team=team.index,

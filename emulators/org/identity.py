@@ -32,7 +32,14 @@ def container_id(vendor: Vendor, team: int, created: float) -> str:
 
 
 def item_identity(
-    vendor: Vendor, index: int, *, project_key: str, number: int, created: float, container: str, jira_site: str
+    vendor: Vendor,
+    index: int,
+    *,
+    project_key: str,
+    number: int,
+    created: float,
+    container: str,
+    jira_site: str,
 ) -> ItemIdentity:
     """Compute an item's ids: Jira numeric id + KEY-n, Trello 24-hex + short link, Asana gid."""
     if vendor is Vendor.JIRA:

@@ -1,4 +1,4 @@
-"""Where each item sits in its team's index range, and which scenario it follows: O(1) per index, no per-item memory.
+"""Where an item sits in its team's index range and which scenario it follows: O(1), no per-item memory.
 
 A team's range is laid out as: head (epics, the R14 overload items, cross-tool pair slots), then the active
 section (W cycles of the active table), then the bulk (repeating the bulk table to the end of the range).
@@ -12,9 +12,6 @@ from enum import StrEnum
 
 from emulators.org.model import Vendor
 from emulators.org.scenarios import (
-    ACTIVE_UNITS,
-    BULK_UNITS,
-    CREEP_UNITS,
     SEAT_SCENARIOS,
     Scenario,
     resolve_for_vendor,
@@ -31,7 +28,9 @@ _OPEN_BULK = frozenset(
         S.OPEN_WITH_RESOLUTION,
     }
 )  # fmt: skip
-_NO_EPIC = frozenset({S.ORPHAN, S.SUBTASK_DONE, S.SUBTASK_OPEN, S.CHILD_OPEN_UNDER_DONE, S.CHILD_DONE_UNDER_OPEN})
+_NO_EPIC = frozenset(
+    {S.ORPHAN, S.SUBTASK_DONE, S.SUBTASK_OPEN, S.CHILD_OPEN_UNDER_DONE, S.CHILD_DONE_UNDER_OPEN}
+)
 
 
 class Section(StrEnum):
@@ -80,7 +79,7 @@ class Slot:
 
 @dataclass(frozen=True)
 class Table:
-    """A flattened, shuffled cycle: scenarios, parent offsets, seat ranks, open/other ranks for epic mapping."""
+    """A flattened, shuffled cycle: scenarios, parent offsets, seat ranks, ranks for the epic mapping."""
 
     scenarios: tuple[Scenario, ...]
     parent_offsets: tuple[int, ...]
@@ -121,7 +120,9 @@ def build_table(units: tuple[tuple[Scenario, ...], ...], vendor: Vendor, rng: ra
         else:
             epic_ranks.append(-1 - other_count)
             other_count += 1
-    return Table(tuple(scenarios), tuple(offsets), tuple(seats), tuple(epic_ranks), open_count, other_count, seat_count)
+    return Table(
+        tuple(scenarios), tuple(offsets), tuple(seats), tuple(epic_ranks), open_count, other_count, seat_count
+    )
 
 
 class TeamLayout:
@@ -191,7 +192,9 @@ class TeamLayout:
         for start, length, g, team_count in self._blocks:
             if start <= local < start + length:
                 pair_index = (local - start) * team_count + self.team
-                return Slot(S.LINK_OPEN, Section.HEAD, 0, local, epic_rank=local, pair_group=g, pair_index=pair_index)
+                return Slot(
+                    S.LINK_OPEN, Section.HEAD, 0, local, epic_rank=local, pair_group=g, pair_index=pair_index
+                )
         raise IndexError(local)
 
 
@@ -200,7 +203,11 @@ def _table_slot(table: Table, section: Section, offset: int) -> Slot:
     seat_rank = table.seat_ranks[position]
     rank = table.epic_ranks[position]
     if rank is not None:
-        rank = cycle * table.open_per_cycle + rank if rank >= 0 else -(cycle * table.other_per_cycle + (-1 - rank)) - 1
+        rank = (
+            cycle * table.open_per_cycle + rank
+            if rank >= 0
+            else -(cycle * table.other_per_cycle + (-1 - rank)) - 1
+        )
     return Slot(
         table.scenarios[position],
         section,

@@ -1,4 +1,4 @@
-"""The vendor-neutral organisation model that the Jira, Trello and Asana emulators render in their own shapes."""
+"""The vendor-neutral organisation model that the Jira, Trello and Asana emulators render."""
 
 from __future__ import annotations
 
@@ -112,7 +112,9 @@ class Workflow:
     def progress_path(self) -> tuple[Status, ...]:
         """The in-progress columns an item passes on its way to done (Blocked excluded), in order."""
         return tuple(
-            s for s in self.statuses if s.category is StatusCategory.IN_PROGRESS and s.kind is not StatusKind.BLOCKED
+            s
+            for s in self.statuses
+            if s.category is StatusCategory.IN_PROGRESS and s.kind is not StatusKind.BLOCKED
         )
 
 
@@ -153,7 +155,7 @@ class Sprint:
 
 @dataclass(frozen=True)
 class Team:
-    """A team in one tool: its container (Jira project+board, Trello board, Asana project), people and items."""
+    """A team in one tool: its container (Jira project+board, Trello board, Asana project), people, items."""
 
     vendor: Vendor
     index: int

@@ -1,4 +1,4 @@
-"""Scenarios: the recipe each generated item follows, which rule (if any) it is planted for, and the cycle tables."""
+"""Scenarios: the recipe each item follows, the rule (if any) it is planted for, and the cycle tables."""
 
 from __future__ import annotations
 
@@ -123,7 +123,7 @@ _JIRA_ONLY: dict[Scenario, Scenario] = {
 # Scenarios holding an in-progress "seat": at most two per person, so nobody unplanned exceeds R14's 3.
 SEAT_SCENARIOS = frozenset({S.WIP, S.WIP_REVIEW, S.WIP_BLOCKED, S.STALE_WIP, S.AGING_WIP, S.BLOCKED_LONG})
 
-# The active section: in-progress work and the Jira active sprint. A unit is one item or a parent and its child.
+# The active section: in-progress work and the Jira active sprint. A unit is an item or a parent+child.
 ACTIVE_UNITS: tuple[tuple[Scenario, ...], ...] = (
     *((S.WIP,),) * 4,
     *((S.WIP_REVIEW,),) * 2,

@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from emulators.org.model import Status, StatusCategory, StatusKind, Vendor, Workflow
 
-__all__ = ["REFERENCE_WORKFLOW", "RECOGNISED_STATUS_NAMES", "WorkflowVariant", "build_workflow"]
+__all__ = ["RECOGNISED_STATUS_NAMES", "REFERENCE_WORKFLOW", "WorkflowVariant", "build_workflow"]
 
 _C = StatusCategory
 _K = StatusKind
@@ -46,7 +46,7 @@ class WorkflowVariant(StrEnum):
 
 
 def build_workflow(variant: WorkflowVariant, vendor: Vendor, invented: int = 0) -> Workflow:
-    """The statuses of a variant; INVENTED falls back to BLOCKED on Jira, where every status has a category."""
+    """The statuses of a variant; INVENTED becomes BLOCKED on Jira, where every status has a category."""
     if variant is WorkflowVariant.INVENTED and vendor is Vendor.JIRA:
         variant = WorkflowVariant.BLOCKED
     middle: tuple[Status, ...] = {

@@ -1,4 +1,4 @@
-"""An independent evaluation of rules.md (default thresholds) over generated data, to check the planted manifest.
+"""An independent evaluation of rules.md (default thresholds) over generated data, to check the manifest.
 
 It reads only items, events, teams, sprints and people: never scenarios or the layout.
 """
@@ -14,7 +14,16 @@ from difflib import SequenceMatcher
 from zoneinfo import ZoneInfo
 
 from emulators.org.generator import DAY, Organisation
-from emulators.org.model import Event, EventKind, GeneratedItem, Item, ItemType, StatusCategory, StatusKind, Vendor
+from emulators.org.model import (
+    Event,
+    EventKind,
+    GeneratedItem,
+    Item,
+    ItemType,
+    StatusCategory,
+    StatusKind,
+    Vendor,
+)
 
 RECOGNISED = {
     "backlog", "to do", "in progress", "in review", "qa", "blocked", "ready for release", "done", "won't do",
@@ -39,15 +48,21 @@ def _human_activity(org: Organisation, events: tuple[Event, ...]) -> float:
     return max(e.at for e in events if not org.is_bot(e.author))
 
 
-def _state_before(events: tuple[Event, ...], kind: EventKind, moment: float, initial: str | None) -> str | None:
+def _state_before(
+    events: tuple[Event, ...], kind: EventKind, moment: float, initial: str | None
+) -> str | None:
     value = initial
     for event in events:
-        if event.at < moment and (event.kind is kind or (kind is EventKind.STATUS and event.kind is EventKind.CREATED)):
+        if event.at < moment and (
+            event.kind is kind or (kind is EventKind.STATUS and event.kind is EventKind.CREATED)
+        ):
             value = event.after
     return value
 
 
-def _p85_thresholds(org: Organisation, all_items: dict[Vendor, list[GeneratedItem]]) -> dict[tuple[Vendor, int], float]:
+def _p85_thresholds(
+    org: Organisation, all_items: dict[Vendor, list[GeneratedItem]]
+) -> dict[tuple[Vendor, int], float]:
     samples: dict[tuple[Vendor, int], list[float]] = defaultdict(list)
     for vendor, generated in all_items.items():
         for g in generated:
@@ -82,7 +97,9 @@ def _blocked_since(org: Organisation, g: GeneratedItem) -> float | None:
     if item.flagged:
         starts.append(max(e.at for e in g.events if e.kind is EventKind.FLAG))
     if "blocked" in item.labels:
-        label_events = [e for e in g.events if e.kind is EventKind.LABELS and "blocked" in (e.after or "").split(",")]
+        label_events = [
+            e for e in g.events if e.kind is EventKind.LABELS and "blocked" in (e.after or "").split(",")
+        ]
         starts.append(min(e.at for e in label_events))
     return min(starts) if starts else None
 
@@ -126,7 +143,10 @@ def evaluate(org: Organisation, *, with_duplicates: bool = True) -> Findings:
                 for e in events:
                     if e.kind in (EventKind.STATUS, EventKind.CREATED):
                         now_cat = _category(item, org, e.after)
-                        if now_cat is StatusCategory.IN_PROGRESS and previous is not StatusCategory.IN_PROGRESS:
+                        if (
+                            now_cat is StatusCategory.IN_PROGRESS
+                            and previous is not StatusCategory.IN_PROGRESS
+                        ):
                             spell_start = e.at
                         previous = now_cat
                 assert spell_start is not None
@@ -193,9 +213,9 @@ def evaluate(org: Organisation, *, with_duplicates: bool = True) -> Findings:
                 )
                 if not started:
                     items["R15"].add(key)
-            if vendor is Vendor.JIRA:
-                if (cat is StatusCategory.DONE and item.resolution is None) or (cat.is_open and item.resolution):
-                    items["R19"].add(key)
+            done_unresolved = cat is StatusCategory.DONE and item.resolution is None
+            if vendor is Vendor.JIRA and (done_unresolved or (cat.is_open and item.resolution)):
+                items["R19"].add(key)
             for link in item.links:
                 other = all_items[link.vendor][link.index].item
                 pair = frozenset({f"{vendor}:{item.external_id}", f"{link.vendor}:{other.external_id}"})
@@ -223,7 +243,9 @@ def evaluate(org: Organisation, *, with_duplicates: bool = True) -> Findings:
     return Findings(dict(items), dict(others))
 
 
-def _scope_creep(org: Organisation, generated: list[GeneratedItem], others: dict[str, set[frozenset[str] | str]]) -> None:
+def _scope_creep(
+    org: Organisation, generated: list[GeneratedItem], others: dict[str, set[frozenset[str] | str]]
+) -> None:
     for team in org.teams(Vendor.JIRA):
         sprint = org.active_sprint(team.index)
         initial = late = 0
@@ -242,7 +264,9 @@ def _scope_creep(org: Organisation, generated: list[GeneratedItem], others: dict
 
 
 def _duplicates(
-    org: Organisation, all_items: dict[Vendor, list[GeneratedItem]], others: dict[str, set[frozenset[str] | str]]
+    org: Organisation,
+    all_items: dict[Vendor, list[GeneratedItem]],
+    others: dict[str, set[frozenset[str] | str]],
 ) -> None:
     open_items = [g.item for gs in all_items.values() for g in gs if g.item.status_category.is_open]
     prepared = [(normalise(i.title), i) for i in open_items]
@@ -251,12 +275,17 @@ def _duplicates(
         linked = {(link.vendor, link.index) for link in item_a.links}
         for b in range(a + 1, len(prepared)):
             title_b, item_b = prepared[b]
-            if abs(item_a.created_at - item_b.created_at) > 60 * DAY or (item_b.vendor, item_b.index) in linked:
+            if (
+                abs(item_a.created_at - item_b.created_at) > 60 * DAY
+                or (item_b.vendor, item_b.index) in linked
+            ):
                 continue
             if any((link.vendor, link.index) == (item_a.vendor, item_a.index) for link in item_b.links):
                 continue
             matcher = SequenceMatcher(None, title_a, title_b)
             if matcher.real_quick_ratio() >= 0.9 and matcher.quick_ratio() >= 0.9 and matcher.ratio() >= 0.9:
                 others["R17"].add(
-                    frozenset({f"{item_a.vendor}:{item_a.external_id}", f"{item_b.vendor}:{item_b.external_id}"})
+                    frozenset(
+                        {f"{item_a.vendor}:{item_a.external_id}", f"{item_b.vendor}:{item_b.external_id}"}
+                    )
                 )
