@@ -124,6 +124,8 @@ class Draft:
     def change(self, at: float, kind: EventKind, value: str | None, author: int | None = None) -> None:
         """Record one change (by a random team person unless given)."""
         assert self.builder is not None
+        # Nothing happens before creation or after now, whatever a recipe's ranges say.
+        at = min(max(at, self.created + 1.0), self.now)
         self.builder.change(at, self.person() if author is None else author, kind, value)
 
     def move(self, at: float, kind: StatusKind, author: int | None = None) -> None:
