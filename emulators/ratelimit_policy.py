@@ -79,11 +79,13 @@ _VERSION_AFTER = frozenset({"", "api", "agile", "webhooks"})
 def endpoint_family(path: str) -> str:
     """Replace id-like path segments with `{id}` so `/issue/10001` and `/issue/10002` share a limit.
 
-    A number right after `/`, `api`, `agile` or `webhooks` is an API version (`/1/`, `/rest/api/3/`), not an id.
+    A number after `/`, `api`, `agile` or `webhooks` is an API version (`/1/`, `/rest/api/3/`), not an id.
     """
     parts = path.split("/")
     return "/".join(
-        "{id}" if _ID_SEGMENT.match(part) and not (part.isdigit() and parts[i - 1] in _VERSION_AFTER) else part
+        "{id}"
+        if _ID_SEGMENT.match(part) and not (part.isdigit() and parts[i - 1] in _VERSION_AFTER)
+        else part
         for i, part in enumerate(parts)
     )
 

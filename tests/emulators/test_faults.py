@@ -20,7 +20,9 @@ def set_faults(client: httpx.Client, spec: str, **extra: object) -> None:
 
 
 def test_parse_fault_spec() -> None:
-    spec = parse_fault_spec("429=0.05, 500=0.02,503=0.01,timeout=0.01,reset=0.01,truncate=0.01,invalid=0.01,502=0")
+    spec = parse_fault_spec(
+        "429=0.05, 500=0.02,503=0.01,timeout=0.01,reset=0.01,truncate=0.01,invalid=0.01,502=0"
+    )
     assert spec.rates[FaultKind.HTTP_429] == 0.05
     assert spec.rates[FaultKind.INVALID] == 0.01
     assert parse_fault_spec(spec.format()).rates == {k: v for k, v in spec.rates.items() if v > 0}
@@ -91,7 +93,10 @@ def test_seeded_rates_are_roughly_as_set(client: httpx.Client) -> None:
 
 
 def test_the_same_seed_injects_the_same_sequence() -> None:
-    first, second = FaultDecider(parse_fault_spec("500=0.3"), seed=5), FaultDecider(parse_fault_spec("500=0.3"), seed=5)
+    first, second = (
+        FaultDecider(parse_fault_spec("500=0.3"), seed=5),
+        FaultDecider(parse_fault_spec("500=0.3"), seed=5),
+    )
     assert [first.decide() for _ in range(200)] == [second.decide() for _ in range(200)]
 
 

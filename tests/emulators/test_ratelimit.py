@@ -111,7 +111,10 @@ def test_request_helpers() -> None:
 
 def test_rate_limit_over_http_follows_the_emulator_clock() -> None:
     app = build_app(example_config(rate_limit=True))
-    with running_server(app) as url, httpx.Client(base_url=url, headers={"Authorization": f"Bearer {TOKEN}"}) as client:
+    with (
+        running_server(app) as url,
+        httpx.Client(base_url=url, headers={"Authorization": f"Bearer {TOKEN}"}) as client,
+    ):
         client.post("/_emulator/clock", json={"freeze": True})
         statuses = [client.get("/rest/api/items").status_code for _ in range(RATE_LIMIT + 2)]
         assert statuses == [200] * RATE_LIMIT + [429, 429]
