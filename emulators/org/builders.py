@@ -62,7 +62,7 @@ class Draft:
         self, item_type: ItemType, status: StatusKind, title: str, description: str, **extra: object
     ) -> None:
         """Create the item at its creation time in `status`."""
-        identity = self.org.identity(self.vendor, self.index)
+        identity = self.org.identity(self.vendor, self.index, self.created)
         parent: int | None = None
         if self.slot.parent_offset:
             parent = self.index + self.slot.parent_offset

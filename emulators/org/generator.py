@@ -279,15 +279,15 @@ class Organisation:
         global_number = (_VENDOR_NO[vendor] - 1) * self.config.items + index
         return (global_number * 7919 + self.seed * 104729) % TITLE_SPACE
 
-    def identity(self, vendor: Vendor, index: int) -> ItemIdentity:
-        """External id, key and URL of an item, without generating it."""
+    def identity(self, vendor: Vendor, index: int, created: float | None = None) -> ItemIdentity:
+        """External id, key and URL of an item, without generating it (pass `created` if known)."""
         team = self.team_of(vendor, index)
         return item_identity(
             vendor,
             index,
             project_key=team.key,
             number=index - team.start + 1,
-            created=self.created_at(vendor, index),
+            created=self.created_at(vendor, index) if created is None else created,
             container=self.container_id(vendor, team.index),
             jira_site=self.config.jira_site,
         )

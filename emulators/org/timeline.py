@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 from emulators.org.model import Event, EventKind, Item, StatusCategory, Workflow
 
@@ -26,37 +27,69 @@ def parse_labels(value: str | None) -> tuple[str, ...]:
     return tuple(sorted(v for v in (value or "").split(",") if v))
 
 
+_FIELDS = tuple(f.name for f in dataclasses.fields(Item))
+
+
 def apply_event(item: Item, event: Event, workflow: Workflow, *, human: bool) -> Item:
     """Return the item after `event`; human events also move `last_activity_at`."""
-    changes: dict[str, object] = {"updated_at": max(item.updated_at, event.at)}
+    state = {name: getattr(item, name) for name in _FIELDS}
+    _fold(state, event, workflow, human=human)
+    return Item(**state)
+
+
+def _fold(state: dict[str, Any], event: Event, workflow: Workflow, *, human: bool) -> None:
+    """Apply one event to an item's fields held in a dict (the fast path of a whole history)."""
+    state["updated_at"] = max(state["updated_at"], event.at)
     if human:
-        changes["last_activity_at"] = max(item.last_activity_at, event.at)
+        state["last_activity_at"] = max(state["last_activity_at"], event.at)
     kind, value = event.kind, event.after
     if kind is EventKind.STATUS and value is not None:
         status = workflow.by_name(value)
         category = status.category if status else StatusCategory.TODO
-        changes["status"] = value
-        changes["status_category"] = category
-        changes["resolved_at"] = None if category.is_open else event.at
+        state["status"] = value
+        state["status_category"] = category
+        state["resolved_at"] = None if category.is_open else event.at
     elif kind is EventKind.ASSIGNEE:
-        changes["assignee"] = None if value is None else int(value)
+        state["assignee"] = None if value is None else int(value)
     elif kind is EventKind.ESTIMATE:
-        changes["estimate"] = None if value is None else float(value)
+        state["estimate"] = None if value is None else float(value)
     elif kind is EventKind.SPRINT:
-        changes["sprint"] = None if value is None else int(value)
+        state["sprint"] = None if value is None else int(value)
     elif kind is EventKind.LABELS:
-        changes["labels"] = parse_labels(value)
+        state["labels"] = parse_labels(value)
     elif kind is EventKind.FLAG:
-        changes["flagged"] = value == "true"
+        state["flagged"] = value == "true"
     elif kind is EventKind.RESOLUTION:
-        changes["resolution"] = value
+        state["resolution"] = value
     elif kind is EventKind.DUE:
-        changes["due"] = None if value is None else date.fromisoformat(value)
+        state["due"] = None if value is None else date.fromisoformat(value)
     elif kind is EventKind.TITLE and value is not None:
-        changes["title"] = value
+        state["title"] = value
     elif kind is EventKind.DELETED:
-        changes["deleted"] = True
-    return dataclasses.replace(item, **changes)  # type: ignore[arg-type]
+        state["deleted"] = True
+
+
+def _current(state: dict[str, Any], kind: EventKind) -> str | None:
+    """current_value over a field dict."""
+    if kind is EventKind.STATUS:
+        return str(state["status"])
+    if kind is EventKind.ASSIGNEE:
+        return None if state["assignee"] is None else str(state["assignee"])
+    if kind is EventKind.ESTIMATE:
+        return encode_estimate(state["estimate"])
+    if kind is EventKind.SPRINT:
+        return None if state["sprint"] is None else str(state["sprint"])
+    if kind is EventKind.LABELS:
+        return encode_labels(state["labels"])
+    if kind is EventKind.FLAG:
+        return "true" if state["flagged"] else None
+    if kind is EventKind.RESOLUTION:
+        return state["resolution"]  # type: ignore[no-any-return]
+    if kind is EventKind.DUE:
+        return None if state["due"] is None else str(state["due"].isoformat())
+    if kind is EventKind.TITLE:
+        return str(state["title"])
+    return None
 
 
 def current_value(item: Item, kind: EventKind) -> str | None:
@@ -97,14 +130,14 @@ class ItemBuilder:
 
     def build(self) -> tuple[Item, tuple[Event, ...]]:
         """Fold the changes (CREATED first) and return the final item and its numbered events."""
-        item = self._initial
-        created = Event(0, item.created_at, item.reporter, EventKind.CREATED, None, item.status)
-        events = [created]
+        initial = self._initial
+        state = {name: getattr(initial, name) for name in _FIELDS}
+        events = [Event(0, initial.created_at, initial.reporter, EventKind.CREATED, None, initial.status)]
         for at, _, author, kind, value in sorted(self._changes):
-            before = current_value(item, kind)
+            before = _current(state, kind)
             if kind not in (EventKind.COMMENT, EventKind.DELETED) and before == value:
                 continue
             event = Event(len(events), at, author, kind, before, value)
-            item = apply_event(item, event, self._workflow, human=not self._is_bot(author))
+            _fold(state, event, self._workflow, human=not self._is_bot(author))
             events.append(event)
-        return item, tuple(events)
+        return Item(**state), tuple(events)
