@@ -1,0 +1,1 @@
+"""Baton's local vendor emulators: the shared engine (clock, org generator, faults, limits, webhooks)."""

@@ -1,0 +1,45 @@
+"""What one emulator instance is started with (the CLI flags, as data)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from emulators.faults import parse_fault_spec
+
+__all__ = ["DEFAULT_JIRA_SITE", "EmulatorConfig", "default_now"]
+
+DEFAULT_JIRA_SITE = "https://acme.atlassian.net"
+
+
+def default_now(wall: datetime | None = None) -> datetime:
+    """The generator's default "now": the current UTC hour, so restarts within the hour give the same data."""
+    moment = wall or datetime.now(tz=UTC)
+    return moment.replace(minute=0, second=0, microsecond=0)
+
+
+@dataclass
+class EmulatorConfig:
+    """Settings of one vendor emulator; `credentials` holds the vendor's demo credential values by name."""
+
+    vendor: str
+    seed: int = 1
+    items: int = 1000
+    now: datetime | None = None
+    host: str = "127.0.0.1"
+    port: int = 0
+    latency_ms: float = 0.0
+    rate_limit: bool = False
+    faults: str = ""
+    fault_seed: int | None = None
+    timeout_fault_seconds: float = 30.0
+    retry_after_seconds: int = 1
+    activity_per_minute: float = 0.0
+    webhook_time_scale: float = 0.01
+    jira_site: str = DEFAULT_JIRA_SITE
+    credentials: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        parse_fault_spec(self.faults)
+        if self.activity_per_minute < 0 or self.latency_ms < 0 or self.webhook_time_scale <= 0:
+            raise ValueError("activity and latency must be >= 0 and the webhook time scale > 0")

@@ -1,0 +1,1 @@
+"""The vendor-neutral organisation generator."""
