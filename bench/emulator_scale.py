@@ -45,8 +45,7 @@ def build_bench_app(runtime: EmulatorRuntime) -> FastAPI:
             "startAt": start_at,
             "total": runtime.store.count(team),
             "values": [
-                dict(id=i.external_id, key=i.key, title=i.title, status=i.status, updated=i.updated_at)
-                for i in page
+                dict(id=i.external_id, key=i.key, title=i.title, status=i.status, updated=i.updated_at) for i in page
             ],
         }
 

@@ -12,6 +12,7 @@ from cli.context import CliContext
 from cli.db import db_app
 from cli.serve import serve
 from core.version import baton_version
+from emulators.cli import emulate_app
 
 __all__ = ["build_cli"]
 
@@ -47,4 +48,5 @@ def build_cli() -> typer.Typer:
     app.command("serve")(serve)
     app.add_typer(db_app, name="db")
     app.add_typer(apikey_app, name="apikey")
+    app.add_typer(emulate_app, name="emulate")
     return app

@@ -36,9 +36,7 @@ def create_emulator_app(
         finally:
             await runtime.stop()
 
-    app = FastAPI(
-        title=title, lifespan=lifespan, docs_url="/_emulator/docs", openapi_url="/_emulator/openapi.json"
-    )
+    app = FastAPI(title=title, lifespan=lifespan, docs_url="/_emulator/docs", openapi_url="/_emulator/openapi.json")
     app.state.runtime = runtime
     app.include_router(build_control_router(runtime))
     # Added innermost first: the request meets paths, then faults, then the rate limiter.

@@ -70,9 +70,7 @@ class Options:
         }.get(vendor, {})
 
 
-def build_served(
-    vendor_ports: list[tuple[str, int]], options: Options
-) -> tuple[list[ServedApp], list[RunningVendor]]:
+def build_served(vendor_ports: list[tuple[str, int]], options: Options) -> tuple[list[ServedApp], list[RunningVendor]]:
     """Build the apps to serve and the connections to write; plugins come from the registry."""
     now = options.now or default_now()
     ports = dict(vendor_ports)
@@ -121,9 +119,7 @@ def _run(vendor_ports: list[tuple[str, int]], options: Options) -> None:
         write_policy(options.write_policy, running)
         typer.echo(f"policy written to {options.write_policy}")
     for connection in running:
-        typer.echo(
-            f"{connection.vendor:7} {connection.base_url}  (control: {connection.base_url}/_emulator/health)"
-        )
+        typer.echo(f"{connection.vendor:7} {connection.base_url}  (control: {connection.base_url}/_emulator/health)")
     serve_forever(served, host=options.host)
 
 
@@ -138,26 +134,18 @@ def _faults(value: str) -> str:
 SeedOpt = Annotated[int, typer.Option("--seed", help="Generator seed: same seed, same organisation.")]
 ItemsOpt = Annotated[int, typer.Option("--items", min=300, help="Generated items per vendor.")]
 HostOpt = Annotated[str, typer.Option("--host", help="Interface to bind.")]
-NowOpt = Annotated[
-    datetime | None, typer.Option("--now", help="The generator's now (default: the current UTC hour).")
-]
+NowOpt = Annotated[datetime | None, typer.Option("--now", help="The generator's now (default: the current UTC hour).")]
 LatencyOpt = Annotated[float, typer.Option("--latency-ms", min=0, help="Added latency per request.")]
 RateOpt = Annotated[Switch, typer.Option("--rate-limit", help="Enforce the vendor's rate limits.")]
 FaultsOpt = Annotated[
     str, typer.Option("--faults", callback=_faults, help='e.g. "429=0.05,500=0.02,timeout=0.01,reset=0.01"')
 ]
-ActivityOpt = Annotated[
-    float, typer.Option("--activity", min=0, help="Simulated changes per minute (0 = off).")
-]
+ActivityOpt = Annotated[float, typer.Option("--activity", min=0, help="Simulated changes per minute (0 = off).")]
 ScaleOpt = Annotated[
     float,
-    typer.Option(
-        "--webhook-time-scale", min=0.0001, help="Wall seconds per emulated second of retry delays."
-    ),
+    typer.Option("--webhook-time-scale", min=0.0001, help="Wall seconds per emulated second of retry delays."),
 ]
-PolicyOpt = Annotated[
-    Path | None, typer.Option("--write-policy", help="Write a policy YAML with the connections.")
-]
+PolicyOpt = Annotated[Path | None, typer.Option("--write-policy", help="Write a policy YAML with the connections.")]
 JiraSiteOpt = Annotated[str | None, typer.Option("--jira-site", help="Jira URL used in cross-tool links.")]
 JiraEmailOpt = Annotated[str, typer.Option("--jira-email")]
 JiraTokenOpt = Annotated[str, typer.Option("--jira-token")]
@@ -165,9 +153,7 @@ TrelloKeyOpt = Annotated[str, typer.Option("--trello-key")]
 TrelloTokenOpt = Annotated[str, typer.Option("--trello-token")]
 TrelloSecretOpt = Annotated[str, typer.Option("--trello-secret")]
 AsanaTokenOpt = Annotated[str, typer.Option("--asana-token")]
-PortOpt = Annotated[
-    int | None, typer.Option("--port", help="Port (default: 8101 jira, 8102 trello, 8103 asana).")
-]
+PortOpt = Annotated[int | None, typer.Option("--port", help="Port (default: 8101 jira, 8102 trello, 8103 asana).")]
 
 
 def _options(values: dict[str, object]) -> Options:

@@ -27,9 +27,7 @@ def from_epoch(seconds: float) -> datetime:
 class EmulatorClock:
     """Emulated time = anchor + (wall - wall_anchor) x speed; frozen clocks do not move until told to."""
 
-    def __init__(
-        self, *, start: datetime | None = None, speed: float = 1.0, wall: WallClock = time.time
-    ) -> None:
+    def __init__(self, *, start: datetime | None = None, speed: float = 1.0, wall: WallClock = time.time) -> None:
         if speed <= 0:
             raise ValueError("clock speed must be positive")
         self._wall = wall

@@ -150,9 +150,7 @@ def build_control_router(runtime: EmulatorRuntime) -> APIRouter:
     @router.get("/planted")
     def planted(
         rule: Rule | None = None,
-        vendor: Annotated[
-            str | None, Query(description="a vendor, or 'all'; default: this emulator's")
-        ] = None,
+        vendor: Annotated[str | None, Query(description="a vendor, or 'all'; default: this emulator's")] = None,
         offset: Annotated[int, Query(ge=0)] = 0,
         limit: Annotated[int, Query(ge=1, le=100_000)] = 1000,
     ) -> dict[str, object]:

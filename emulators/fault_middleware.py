@@ -18,9 +18,7 @@ __all__ = ["TRANSPORT_EXTENSION", "FaultMiddleware", "FaultSettings", "abort_con
 
 # The server runner puts the asyncio transport of the connection here, so a fault can reset it.
 TRANSPORT_EXTENSION = "baton.transport"
-_INVALID_BODY = (
-    b"<!DOCTYPE html><html><head><title>Service Maintenance</title></head><body>Back soon.</body></html>"
-)
+_INVALID_BODY = b"<!DOCTYPE html><html><head><title>Service Maintenance</title></head><body>Back soon.</body></html>"
 
 
 @dataclass
@@ -80,9 +78,7 @@ class FaultMiddleware:
         retry_after = self.settings.retry_after_seconds
         response = self.format_error(status, _STATUS_MESSAGES.get(status, "Injected fault"), retry_after)
         response = ensure_retry_after(response, retry_after)
-        await send(
-            {"type": "http.response.start", "status": response.status, "headers": response.raw_headers()}
-        )
+        await send({"type": "http.response.start", "status": response.status, "headers": response.raw_headers()})
         await send({"type": "http.response.body", "body": response.body})
 
     async def _hold_then_answer(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -100,9 +96,7 @@ class FaultMiddleware:
     async def _reset(self, scope: Scope, send: Send) -> None:
         if not abort_connection(scope):
             # No transport to abort: start a response and break it, so the client sees a broken connection.
-            await send(
-                {"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"100")]}
-            )
+            await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"100")]})
             raise ConnectionResetError("injected reset")
 
     async def _truncate(self, scope: Scope, receive: Receive, send: Send) -> None:

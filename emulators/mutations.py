@@ -60,9 +60,7 @@ class MutationResult:
 class ActivityGenerator:
     """Picks random live items and applies random changes by random human team members."""
 
-    def __init__(
-        self, store: ItemStore, rng: random.Random, weights: dict[MutationKind, float] | None = None
-    ):
+    def __init__(self, store: ItemStore, rng: random.Random, weights: dict[MutationKind, float] | None = None):
         self.store = store
         self.rng = rng
         self.weights = dict(weights or DEFAULT_WEIGHTS)

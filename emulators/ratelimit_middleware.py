@@ -24,9 +24,7 @@ class RateLimitSwitch:
 class RateLimitMiddleware:
     """Reject with the policy's 429 or pass through, adding the policy's headers and releasing its slots."""
 
-    def __init__(
-        self, app: ASGIApp, *, policy: RateLimitPolicy, clock: EmulatorClock, switch: RateLimitSwitch
-    ):
+    def __init__(self, app: ASGIApp, *, policy: RateLimitPolicy, clock: EmulatorClock, switch: RateLimitSwitch):
         self.app = app
         self.policy = policy
         self.clock = clock

@@ -42,9 +42,7 @@ class RequestInfo:
     def from_scope(cls, scope: Scope) -> RequestInfo:
         """Read the request line and headers from an ASGI HTTP scope."""
         query: dict[str, str] = {}
-        for name, value in parse_qsl(
-            scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True
-        ):
+        for name, value in parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True):
             query.setdefault(name, value)
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
         return cls(method=str(scope["method"]).upper(), path=str(scope["path"]), query=query, headers=headers)
@@ -83,9 +81,7 @@ def endpoint_family(path: str) -> str:
     """
     parts = path.split("/")
     return "/".join(
-        "{id}"
-        if _ID_SEGMENT.match(part) and not (part.isdigit() and parts[i - 1] in _VERSION_AFTER)
-        else part
+        "{id}" if _ID_SEGMENT.match(part) and not (part.isdigit() and parts[i - 1] in _VERSION_AFTER) else part
         for i, part in enumerate(parts)
     )
 

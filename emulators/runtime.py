@@ -41,9 +41,7 @@ class EmulatorRuntime:
         self.vendor = vendor
         now = config.now or default_now()
         self.clock = clock or EmulatorClock(start=now)
-        self.org = Organisation(
-            OrgConfig(seed=config.seed, items=config.items, now=now, jira_site=config.jira_site)
-        )
+        self.org = Organisation(OrgConfig(seed=config.seed, items=config.items, now=now, jira_site=config.jira_site))
         self.bus = ChangeBus()
         self.store = ItemStore(self.org, vendor, self.clock, self.bus)
         fault_seed = config.seed if config.fault_seed is None else config.fault_seed

@@ -52,9 +52,7 @@ class ServedApp:
     port: int = 0
 
 
-def make_server(
-    app: ASGIApp, *, host: str = "127.0.0.1", port: int = 0, log_level: str = "warning"
-) -> uvicorn.Server:
+def make_server(app: ASGIApp, *, host: str = "127.0.0.1", port: int = 0, log_level: str = "warning") -> uvicorn.Server:
     """A uvicorn server for one emulator app (httptools + the emulator protocol, lifespan on)."""
     config = uvicorn.Config(
         app,

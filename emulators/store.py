@@ -92,9 +92,7 @@ class ItemStore:
         if self.vendor is Vendor.JIRA:
             index = parse_jira_issue_id(external_id)
         else:
-            parsed = (
-                parse_trello_id(external_id) if self.vendor is Vendor.TRELLO else parse_asana_gid(external_id)
-            )
+            parsed = parse_trello_id(external_id) if self.vendor is Vendor.TRELLO else parse_asana_gid(external_id)
             index = parsed[1] if parsed and parsed[0] is ObjectKind.ITEM else None
         if index is None:
             return None
@@ -180,9 +178,7 @@ class ItemStore:
         return {name: n for name, n in counts.items() if n > 0}
 
     # ----- writes
-    def apply(
-        self, index: int, kind: EventKind, value: str | None, author: int, at: float | None = None
-    ) -> Item:
+    def apply(self, index: int, kind: EventKind, value: str | None, author: int, at: float | None = None) -> Item:
         """Apply one change now (or at `at`), record it in history and publish it; KeyError when unknown."""
         with self._lock:
             item, events = self._materialise(index)
@@ -283,11 +279,7 @@ class ItemStore:
             delta[before.status] -= 1
         if not item.deleted:
             delta[item.status] += 1
-        if (
-            item.deleted
-            and (before is None or not before.deleted)
-            and index < self.org.item_count(self.vendor)
-        ):
+        if item.deleted and (before is None or not before.deleted) and index < self.org.item_count(self.vendor):
             bisect.insort(self._deleted.setdefault(item.team, []), index)
 
     def _count_base(self, team: int) -> Counter[str]:

@@ -58,9 +58,7 @@ class Draft:
         self.bot = org.bot(vendor).id
         self.builder: ItemBuilder | None = None
 
-    def start(
-        self, item_type: ItemType, status: StatusKind, title: str, description: str, **extra: object
-    ) -> None:
+    def start(self, item_type: ItemType, status: StatusKind, title: str, description: str, **extra: object) -> None:
         """Create the item at its creation time in `status`."""
         identity = self.org.identity(self.vendor, self.index, self.created)
         parent: int | None = None
@@ -510,9 +508,7 @@ def _pair(d: Draft) -> None:
     other_index = org.pair_member(slot.pair_group, slot.pair_index, other)
     other_id = org.identity(other, other_index)
     prng = org.pair_rng(slot.pair_group, slot.pair_index)
-    base_title = make_title(
-        org.title_number(group.a, org.pair_member(slot.pair_group, slot.pair_index, group.a))
-    )
+    base_title = make_title(org.title_number(group.a, org.pair_member(slot.pair_group, slot.pair_index, group.a)))
     links: tuple[CrossLink, ...] = ()
     if group.kind is PairKind.DUP:
         title = base_title if d.vendor is group.a else near_duplicate(base_title, prng)
@@ -520,17 +516,11 @@ def _pair(d: Draft) -> None:
     elif d.vendor is Vendor.JIRA:
         title = base_title
         description = f"Design discussion: {other_id.url}"
-        links = (
-            CrossLink(
-                other, other_index, other_id.external_id, other_id.key, other_id.url, LinkKind.REMOTE_LINK
-            ),
-        )
+        links = (CrossLink(other, other_index, other_id.external_id, other_id.key, other_id.url, LinkKind.REMOTE_LINK),)
     else:
         title = f"[{other_id.key}] {base_title}"
         description = f"Tracked in Jira: {other_id.url}"
-        links = (
-            CrossLink(other, other_index, other_id.external_id, other_id.key, other_id.url, LinkKind.MENTION),
-        )
+        links = (CrossLink(other, other_index, other_id.external_id, other_id.key, other_id.url, LinkKind.MENTION),)
     scenario = slot.scenario
     if scenario in (S.LINK_DONE, S.LINK_MISMATCH_DONE):
         d.start(_estimable(d.rng), StatusKind.TODO, title, description, links=links)

@@ -249,9 +249,7 @@ class Organisation:
         slot = self.slot(vendor, index)
         if slot.parent_offset:
             parent = index + slot.parent_offset
-            return (
-                self.created_at(vendor, parent) + self.rng(vendor, parent, Salt.PAIR).uniform(0.01, 1.0) * DAY
-            )
+            return self.created_at(vendor, parent) + self.rng(vendor, parent, Salt.PAIR).uniform(0.01, 1.0) * DAY
         if slot.pair_group is not None and slot.pair_index is not None:
             return self.pair_created_at(slot.pair_group, slot.pair_index, vendor)
         window = creation_window(slot.scenario)
@@ -406,13 +404,7 @@ class Organisation:
                 offset = seq - CLOSED_SPRINTS
                 start = active_start + offset * SPRINT_DAYS * DAY
                 end = start + SPRINT_DAYS * DAY
-                state = (
-                    SprintState.CLOSED
-                    if offset < 0
-                    else SprintState.ACTIVE
-                    if offset == 0
-                    else SprintState.FUTURE
-                )
+                state = SprintState.CLOSED if offset < 0 else SprintState.ACTIVE if offset == 0 else SprintState.FUTURE
                 sprint = Sprint(
                     id=1 + team.index * 100 + seq,
                     team=team.index,

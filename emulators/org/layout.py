@@ -28,9 +28,7 @@ _OPEN_BULK = frozenset(
         S.OPEN_WITH_RESOLUTION,
     }
 )  # fmt: skip
-_NO_EPIC = frozenset(
-    {S.ORPHAN, S.SUBTASK_DONE, S.SUBTASK_OPEN, S.CHILD_OPEN_UNDER_DONE, S.CHILD_DONE_UNDER_OPEN}
-)
+_NO_EPIC = frozenset({S.ORPHAN, S.SUBTASK_DONE, S.SUBTASK_OPEN, S.CHILD_OPEN_UNDER_DONE, S.CHILD_DONE_UNDER_OPEN})
 
 
 class Section(StrEnum):
@@ -120,9 +118,7 @@ def build_table(units: tuple[tuple[Scenario, ...], ...], vendor: Vendor, rng: ra
         else:
             epic_ranks.append(-1 - other_count)
             other_count += 1
-    return Table(
-        tuple(scenarios), tuple(offsets), tuple(seats), tuple(epic_ranks), open_count, other_count, seat_count
-    )
+    return Table(tuple(scenarios), tuple(offsets), tuple(seats), tuple(epic_ranks), open_count, other_count, seat_count)
 
 
 class TeamLayout:
@@ -192,9 +188,7 @@ class TeamLayout:
         for start, length, g, team_count in self._blocks:
             if start <= local < start + length:
                 pair_index = (local - start) * team_count + self.team
-                return Slot(
-                    S.LINK_OPEN, Section.HEAD, 0, local, epic_rank=local, pair_group=g, pair_index=pair_index
-                )
+                return Slot(S.LINK_OPEN, Section.HEAD, 0, local, epic_rank=local, pair_group=g, pair_index=pair_index)
         raise IndexError(local)
 
 
@@ -203,11 +197,7 @@ def _table_slot(table: Table, section: Section, offset: int) -> Slot:
     seat_rank = table.seat_ranks[position]
     rank = table.epic_ranks[position]
     if rank is not None:
-        rank = (
-            cycle * table.open_per_cycle + rank
-            if rank >= 0
-            else -(cycle * table.other_per_cycle + (-1 - rank)) - 1
-        )
+        rank = cycle * table.open_per_cycle + rank if rank >= 0 else -(cycle * table.other_per_cycle + (-1 - rank)) - 1
     return Slot(
         table.scenarios[position],
         section,

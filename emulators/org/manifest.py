@@ -50,9 +50,7 @@ class PlantedSubject:
         return {
             "rule": self.rule.value,
             "kind": self.kind.value,
-            "refs": [
-                {"vendor": r.vendor.value if r.vendor else None, "id": r.id, "key": r.key} for r in self.refs
-            ],
+            "refs": [{"vendor": r.vendor.value if r.vendor else None, "id": r.id, "key": r.key} for r in self.refs],
         }
 
 
@@ -74,8 +72,7 @@ class PlantedManifest:
         return [
             s
             for s in self._subjects
-            if (rule is None or s.rule is rule)
-            and (vendor is None or any(r.vendor is vendor for r in s.refs))
+            if (rule is None or s.rule is rule) and (vendor is None or any(r.vendor is vendor for r in s.refs))
         ]
 
     def item_indices(self, rule: Rule, vendor: Vendor) -> set[int]:
@@ -83,10 +80,7 @@ class PlantedManifest:
         return {
             s.index
             for s in self._subjects
-            if s.rule is rule
-            and s.kind is SubjectKind.ITEM
-            and s.index is not None
-            and s.refs[0].vendor is vendor
+            if s.rule is rule and s.kind is SubjectKind.ITEM and s.index is not None and s.refs[0].vendor is vendor
         }
 
     def counts(self) -> dict[str, int]:
@@ -119,9 +113,7 @@ class PlantedManifest:
             initial_points = late_points = 0.0
             for local in range(layout.bulk_start):
                 generated = self.org.generate(Vendor.JIRA, team.start + local)
-                added = [
-                    e for e in generated.events if e.kind.value == "sprint" and e.after == str(sprint.id)
-                ]
+                added = [e for e in generated.events if e.kind.value == "sprint" and e.after == str(sprint.id)]
                 if generated.item.sprint != sprint.id or not added:
                     continue
                 points = generated.item.estimate or 0.0
@@ -129,10 +121,7 @@ class PlantedManifest:
                     late_count, late_points = late_count + 1, late_points + points
                 else:
                     initial_count, initial_points = initial_count + 1, initial_points + points
-            creep = (
-                late_count > SCOPE_CREEP_SHARE * initial_count
-                or late_points > SCOPE_CREEP_SHARE * initial_points
-            )
+            creep = late_count > SCOPE_CREEP_SHARE * initial_count or late_points > SCOPE_CREEP_SHARE * initial_points
             if creep:
                 ref = SubjectRef(Vendor.JIRA, str(sprint.id), sprint.name)
                 self._subjects.append(PlantedSubject(Rule.R09, SubjectKind.SPRINT, (ref,)))
@@ -175,9 +164,7 @@ def _planted_locals(layout: TeamLayout, vendor: Vendor) -> list[int]:
     for _, table, start, stop in sections:
         positions = [p for p, s in enumerate(table.scenarios) if planted_rule(s, vendor) is not None]
         # A planted parent needs its child, which a truncated last cycle may cut off.
-        last = {
-            p: p + 1 if p + 1 < len(table) and table.parent_offsets[p + 1] == -1 else p for p in positions
-        }
+        last = {p: p + 1 if p + 1 < len(table) and table.parent_offsets[p + 1] == -1 else p for p in positions}
         for cycle_start in range(start, stop, len(table)):
             locals_.extend(cycle_start + p for p in positions if cycle_start + last[p] < stop)
     return locals_

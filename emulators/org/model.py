@@ -112,9 +112,7 @@ class Workflow:
     def progress_path(self) -> tuple[Status, ...]:
         """The in-progress columns an item passes on its way to done (Blocked excluded), in order."""
         return tuple(
-            s
-            for s in self.statuses
-            if s.category is StatusCategory.IN_PROGRESS and s.kind is not StatusKind.BLOCKED
+            s for s in self.statuses if s.category is StatusCategory.IN_PROGRESS and s.kind is not StatusKind.BLOCKED
         )
 
 

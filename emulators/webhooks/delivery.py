@@ -157,9 +157,7 @@ class DeliveryWorker:
         status, _ = await self._post(subscription, body, f"d-{next(self._ids)}", 1)
         return status
 
-    def start_heartbeat(
-        self, interval_seconds: float, body_for: Callable[[Subscription], bytes | None]
-    ) -> None:
+    def start_heartbeat(self, interval_seconds: float, body_for: Callable[[Subscription], bytes | None]) -> None:
         """Every `interval_seconds` of emulated time (scaled), broadcast a heartbeat (Asana: every 8 h)."""
         if self._loop is None:
             raise RuntimeError("start the worker before its heartbeat")
@@ -203,9 +201,7 @@ class DeliveryWorker:
             subscription.last_failure_content = error or f"HTTP {status}"
             if status in self.profile.remove_on:
                 self.registry.remove(subscription.id)
-                self._record(
-                    delivery_id, subscription, attempt, status, error, DeliveryOutcome.SUBSCRIPTION_REMOVED
-                )
+                self._record(delivery_id, subscription, attempt, status, error, DeliveryOutcome.SUBSCRIPTION_REMOVED)
                 return
             if attempt <= len(delays) and self.profile.retry_on(status):
                 self._record(delivery_id, subscription, attempt, status, error, DeliveryOutcome.RETRYING)

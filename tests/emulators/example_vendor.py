@@ -102,22 +102,16 @@ class WebhookBody(BaseModel):
 
 def build_app(config: EmulatorConfig) -> FastAPI:
     """The example vendor app over the Jira-generated items."""
-    runtime = EmulatorRuntime(
-        config, Vendor.JIRA, webhook_profile=PROFILE, subscription_ids=lambda n: f"wh-{n}"
-    )
+    runtime = EmulatorRuntime(config, Vendor.JIRA, webhook_profile=PROFILE, subscription_ids=lambda n: f"wh-{n}")
     policy = RuleBasedPolicy(
         rules=[LimitRule("burst", FixedWindowLimiter(RATE_LIMIT, RATE_WINDOW), key_of)],
         reject=reject,
         headers=rate_headers,
     )
-    app = create_emulator_app(
-        runtime, title="Example vendor", error_formatter=format_error, rate_limit_policy=policy
-    )
+    app = create_emulator_app(runtime, title="Example vendor", error_formatter=format_error, rate_limit_policy=policy)
 
     def on_change(change: ChangeEvent) -> None:
-        body = json.dumps(
-            {"webhookEvent": f"item_{change.kind.value}", "item": render(change.after)}
-        ).encode()
+        body = json.dumps({"webhookEvent": f"item_{change.kind.value}", "item": render(change.after)}).encode()
         assert runtime.webhooks is not None
         runtime.webhooks.broadcast(lambda _: body)
 
@@ -152,9 +146,7 @@ def build_app(config: EmulatorConfig) -> FastAPI:
         index = runtime.store.find(item_id)
         if index is None:
             raise HTTPException(404, "no such item")
-        item = runtime.store.apply(
-            index, EventKind.STATUS, body.status, runtime.org.team(Vendor.JIRA, 0).members[0]
-        )
+        item = runtime.store.apply(index, EventKind.STATUS, body.status, runtime.org.team(Vendor.JIRA, 0).members[0])
         return render(item)
 
     @app.post("/rest/webhooks", status_code=201)

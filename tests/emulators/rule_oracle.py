@@ -48,21 +48,15 @@ def _human_activity(org: Organisation, events: tuple[Event, ...]) -> float:
     return max(e.at for e in events if not org.is_bot(e.author))
 
 
-def _state_before(
-    events: tuple[Event, ...], kind: EventKind, moment: float, initial: str | None
-) -> str | None:
+def _state_before(events: tuple[Event, ...], kind: EventKind, moment: float, initial: str | None) -> str | None:
     value = initial
     for event in events:
-        if event.at < moment and (
-            event.kind is kind or (kind is EventKind.STATUS and event.kind is EventKind.CREATED)
-        ):
+        if event.at < moment and (event.kind is kind or (kind is EventKind.STATUS and event.kind is EventKind.CREATED)):
             value = event.after
     return value
 
 
-def _p85_thresholds(
-    org: Organisation, all_items: dict[Vendor, list[GeneratedItem]]
-) -> dict[tuple[Vendor, int], float]:
+def _p85_thresholds(org: Organisation, all_items: dict[Vendor, list[GeneratedItem]]) -> dict[tuple[Vendor, int], float]:
     samples: dict[tuple[Vendor, int], list[float]] = defaultdict(list)
     for vendor, generated in all_items.items():
         for g in generated:
@@ -97,9 +91,7 @@ def _blocked_since(org: Organisation, g: GeneratedItem) -> float | None:
     if item.flagged:
         starts.append(max(e.at for e in g.events if e.kind is EventKind.FLAG))
     if "blocked" in item.labels:
-        label_events = [
-            e for e in g.events if e.kind is EventKind.LABELS and "blocked" in (e.after or "").split(",")
-        ]
+        label_events = [e for e in g.events if e.kind is EventKind.LABELS and "blocked" in (e.after or "").split(",")]
         starts.append(min(e.at for e in label_events))
     return min(starts) if starts else None
 
@@ -143,10 +135,7 @@ def evaluate(org: Organisation, *, with_duplicates: bool = True) -> Findings:
                 for e in events:
                     if e.kind in (EventKind.STATUS, EventKind.CREATED):
                         now_cat = _category(item, org, e.after)
-                        if (
-                            now_cat is StatusCategory.IN_PROGRESS
-                            and previous is not StatusCategory.IN_PROGRESS
-                        ):
+                        if now_cat is StatusCategory.IN_PROGRESS and previous is not StatusCategory.IN_PROGRESS:
                             spell_start = e.at
                         previous = now_cat
                 assert spell_start is not None
@@ -275,17 +264,12 @@ def _duplicates(
         linked = {(link.vendor, link.index) for link in item_a.links}
         for b in range(a + 1, len(prepared)):
             title_b, item_b = prepared[b]
-            if (
-                abs(item_a.created_at - item_b.created_at) > 60 * DAY
-                or (item_b.vendor, item_b.index) in linked
-            ):
+            if abs(item_a.created_at - item_b.created_at) > 60 * DAY or (item_b.vendor, item_b.index) in linked:
                 continue
             if any((link.vendor, link.index) == (item_a.vendor, item_a.index) for link in item_b.links):
                 continue
             matcher = SequenceMatcher(None, title_a, title_b)
             if matcher.real_quick_ratio() >= 0.9 and matcher.quick_ratio() >= 0.9 and matcher.ratio() >= 0.9:
                 others["R17"].add(
-                    frozenset(
-                        {f"{item_a.vendor}:{item_a.external_id}", f"{item_b.vendor}:{item_b.external_id}"}
-                    )
+                    frozenset({f"{item_a.vendor}:{item_a.external_id}", f"{item_b.vendor}:{item_b.external_id}"})
                 )

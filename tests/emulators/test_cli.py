@@ -43,9 +43,7 @@ def test_policy_file_lists_connections_with_literal_demo_credentials(tmp_path: P
         tmp_path / "out" / "policy.yaml",
         [
             RunningVendor("jira-emulator", "jira", "http://127.0.0.1:8101", {"email": "baton@example.com"}),
-            RunningVendor(
-                "trello-emulator", "trello", "http://127.0.0.1:8102", {"api_key": "k"}, "emulator-secret"
-            ),
+            RunningVendor("trello-emulator", "trello", "http://127.0.0.1:8102", {"api_key": "k"}, "emulator-secret"),
         ],
     )
     document = yaml.safe_load(path.read_text())

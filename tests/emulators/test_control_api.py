@@ -34,9 +34,7 @@ def test_planted_manifest_is_queryable(example_url: str) -> None:
         assert everything["total"] == sum(everything["counts"].values())
         stale = client.get("/_emulator/planted", params={"rule": "R02"}).json()
         assert stale["total"] > 0
-        assert all(
-            s["rule"] == "R02" and s["refs"][0]["vendor"] == Vendor.JIRA.value for s in stale["subjects"]
-        )
+        assert all(s["rule"] == "R02" and s["refs"][0]["vendor"] == Vendor.JIRA.value for s in stale["subjects"])
         assert client.get("/_emulator/planted", params={"rule": "R99"}).status_code == 422
 
 

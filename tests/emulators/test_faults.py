@@ -20,9 +20,7 @@ def set_faults(client: httpx.Client, spec: str, **extra: object) -> None:
 
 
 def test_parse_fault_spec() -> None:
-    spec = parse_fault_spec(
-        "429=0.05, 500=0.02,503=0.01,timeout=0.01,reset=0.01,truncate=0.01,invalid=0.01,502=0"
-    )
+    spec = parse_fault_spec("429=0.05, 500=0.02,503=0.01,timeout=0.01,reset=0.01,truncate=0.01,invalid=0.01,502=0")
     assert spec.rates[FaultKind.HTTP_429] == 0.05
     assert spec.rates[FaultKind.INVALID] == 0.01
     assert parse_fault_spec(spec.format()).rates == {k: v for k, v in spec.rates.items() if v > 0}

@@ -57,9 +57,7 @@ def test_paging_walks_every_generated_item_once(example_url: str) -> None:
             seen: list[str] = []
             start = 0
             while True:
-                page = client.get(
-                    "/rest/api/items", params={"team": team, "startAt": start, "maxResults": 37}
-                ).json()
+                page = client.get("/rest/api/items", params={"team": team, "startAt": start, "maxResults": 37}).json()
                 seen.extend(v["id"] for v in page["values"])
                 start += len(page["values"])
                 if page["isLast"]:

@@ -20,9 +20,7 @@ from emulators.signing import (
 def test_trello_known_answer() -> None:
     body = b'{"hello":"world"}'
     assert trello_signature("secret", body, "https://example.com/webhooks") == "FwPAcuGe9EP/+SbXFWjnEVTa0zw="
-    assert verify_trello_signature(
-        "secret", body, "https://example.com/webhooks", "FwPAcuGe9EP/+SbXFWjnEVTa0zw="
-    )
+    assert verify_trello_signature("secret", body, "https://example.com/webhooks", "FwPAcuGe9EP/+SbXFWjnEVTa0zw=")
 
 
 def test_trello_non_ascii_truncates_each_utf16_unit_to_its_low_byte() -> None:
@@ -43,9 +41,7 @@ def test_jira_known_answer() -> None:
     signature = jira_hub_signature("It's a Secret to Everybody", b"Hello World!")
     assert signature == "sha256=a4771c39fbe90f317c7824e83ddef3caae9cb3d976c214ace1f2937e133263c9"
     assert verify_jira_hub_signature("It's a Secret to Everybody", b"Hello World!", signature)
-    assert not verify_jira_hub_signature(
-        "It's a Secret to Everybody", b"Hello World!", "sha1=" + signature[7:]
-    )
+    assert not verify_jira_hub_signature("It's a Secret to Everybody", b"Hello World!", "sha1=" + signature[7:])
 
 
 def test_asana_is_lowercase_hex_hmac_sha256_of_the_raw_body() -> None:

@@ -35,9 +35,7 @@ def test_a_write_fires_a_signed_webhook(receiver: tuple[str, Receiver]) -> None:
     with running_server(build_app(example_config())) as url, httpx.Client(base_url=url) as client:
         assert client.post("/rest/webhooks", json={"url": hook_url, "secret": SECRET}).status_code == 201
         item_id = first_item_id(client)
-        assert client.post(
-            f"/rest/api/items/{item_id}/transitions", json={"status": "In Progress"}
-        ).is_success
+        assert client.post(f"/rest/api/items/{item_id}/transitions", json={"status": "In Progress"}).is_success
         method, headers, body = eventually(lambda: seen.requests and seen.requests[0])
         assert method == "POST"
         assert verify_jira_hub_signature(SECRET, body, headers["x-hub-signature"])
@@ -56,9 +54,7 @@ def test_5xx_is_retried_on_the_compressed_schedule_and_logged(receiver: tuple[st
         client.post("/_emulator/mutations", json={"count": 1, "kinds": ["comment"]})
         eventually(lambda: len(seen.requests) >= 3)
         log = eventually(
-            lambda: (
-                (d := client.get("/_emulator/webhooks/deliveries").json()["deliveries"]) and len(d) >= 3 and d
-            )
+            lambda: (d := client.get("/_emulator/webhooks/deliveries").json()["deliveries"]) and len(d) >= 3 and d
         )
         assert [(r["attempt"], r["status_code"], r["outcome"]) for r in log[:3]] == [
             (1, 500, "retrying"),
@@ -68,10 +64,7 @@ def test_5xx_is_retried_on_the_compressed_schedule_and_logged(receiver: tuple[st
         assert len({r["delivery_id"] for r in log[:3]}) == 1
         retry_headers = seen.requests[2][1]
         assert retry_headers["x-atlassian-webhook-retry"] == "2"
-        assert (
-            seen.requests[0][1]["x-atlassian-webhook-identifier"]
-            == retry_headers["x-atlassian-webhook-identifier"]
-        )
+        assert seen.requests[0][1]["x-atlassian-webhook-identifier"] == retry_headers["x-atlassian-webhook-identifier"]
 
 
 def test_410_removes_the_subscription(receiver: tuple[str, Receiver]) -> None:
