@@ -62,6 +62,8 @@ async def _accept(state: AppState, target: ReceiverTarget, request: Request, bod
         deliveries = parse(headers, body)
     except (ValueError, TypeError, AttributeError) as error:
         return problem_response(400, f"The webhook body is not a valid delivery: {type(error).__name__}.")
+    if not deliveries:
+        return JSONResponse({"status": "ok", "new": 0}, status_code=200)  # a heartbeat
     if all(delivery.ignored for delivery in deliveries):
         return JSONResponse({"status": "ignored"}, status_code=202)
     try:
