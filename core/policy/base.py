@@ -43,7 +43,9 @@ def check_time_zone(value: str) -> str:
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError, OSError):
-        raise ValueError(f"'{value}' is not an IANA time zone (for example UTC, Europe/Paris, America/New_York)") from None
+        raise ValueError(
+            f"'{value}' is not an IANA time zone (for example UTC, Europe/Paris, America/New_York)"
+        ) from None
     return value
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Annotated, Literal, Self
-
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, Field, WithJsonSchema, model_validator
@@ -25,7 +24,6 @@ __all__ = [
     "check_http_url",
     "resolve_credentials",
 ]
-
 
 
 def check_http_url(value: str) -> str:
@@ -49,7 +47,9 @@ class JiraCredentials(PolicyModel):
 
     email: SecretValue | None = Field(default=None, description="The Atlassian account e-mail (with api_token).")
     api_token: SecretValue | None = Field(default=None, description="An Atlassian API token (with email).")
-    token: SecretValue | None = Field(default=None, description="A bearer token (OAuth / PAT), instead of email + api_token.")
+    token: SecretValue | None = Field(
+        default=None, description="A bearer token (OAuth / PAT), instead of email + api_token."
+    )
 
     @model_validator(mode="after")
     def _one_way_to_authenticate(self) -> Self:
@@ -129,7 +129,7 @@ class CredentialsError(LookupError):
 def resolve_credentials(
     connection: JiraConnection | TrelloConnection | AsanaConnection, environ: Mapping[str, str]
 ) -> dict[str, str]:
-    """The connection's credentials as plain values (``{env: VAR}`` read from ``environ``); ``CredentialsError`` if unset."""
+    """The connection's credentials as values, ``{env: VAR}`` read from ``environ``; ``CredentialsError`` if unset."""
     resolved: dict[str, str] = {}
     missing: list[MissingSecretError] = []
     for key, value in connection.credentials:

@@ -47,4 +47,6 @@ class Policy(PolicyModel):
 
     def teams_of_connection(self, name: str) -> list[str]:
         """The teams owning at least one container on connection ``name``."""
-        return [team_name for team_name, team in self.teams.items() if any(c.connection == name for c in team.containers)]
+        return [
+            team_name for team_name, team in self.teams.items() if any(c.connection == name for c in team.containers)
+        ]

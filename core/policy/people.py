@@ -23,7 +23,7 @@ class Bots(PolicyModel):
     """Accounts whose changes are not activity (automations, integrations, Baton's own write-back)."""
 
     emails: list[Text] = Field(default_factory=list, description="E-mail addresses of bot accounts.")
-    names: list[Text] = Field(default_factory=list, description="Display names of bot accounts, e.g. Automation for Jira.")
-    accounts: dict[Name, list[Text]] = Field(
-        default_factory=dict, description="Bot account ids per connection name."
+    names: list[Text] = Field(
+        default_factory=list, description="Display names of bot accounts, e.g. Automation for Jira."
     )
+    accounts: dict[Name, list[Text]] = Field(default_factory=dict, description="Bot account ids per connection name.")

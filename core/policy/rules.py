@@ -15,6 +15,7 @@ from core.policy.base import Name, PolicyModel, Text
 from core.policy.enums import ItemType, RuleId, Severity
 
 __all__ = [
+    "AgingWip",
     "BlockedTooLong",
     "CarryOver",
     "DoneWithoutResolution",
@@ -38,7 +39,6 @@ __all__ = [
     "WipLimit",
     "WorkflowDrift",
     "ZombieBacklog",
-    "AgingWip",
 ]
 
 
@@ -46,7 +46,9 @@ class Exemptions(PolicyModel):
     """Items a rule leaves alone: any matching label, type or assignee exempts the item."""
 
     labels: list[Text] = Field(default_factory=list, description="Labels / tags, e.g. icebox (case-insensitive).")
-    types: list[ItemType] = Field(default_factory=list, description="Item types: epic, story, task, bug, subtask, other.")
+    types: list[ItemType] = Field(
+        default_factory=list, description="Item types: epic, story, task, bug, subtask, other."
+    )
     assignees: list[Text] = Field(
         default_factory=list, description="Assignees by person name (from `people`) or e-mail address."
     )
@@ -75,7 +77,7 @@ class RuleSettings(PolicyModel):
     exempt: Exemptions = Field(default_factory=Exemptions, description="Items this rule leaves alone.")
     teams: dict[Name, Self] = Field(
         default_factory=dict,
-        description="Per-team overrides by team name: any of this rule's keys (not `teams`), e.g. {mobile: {days: 14}}.",
+        description="Per-team overrides by team name: any of this rule's keys but `teams`, e.g. {mobile: {days: 14}}.",
     )
 
     def for_team(self, team: str | None) -> Self:
@@ -154,8 +156,12 @@ class ScopeMeasure(StrEnum):
 class ScopeCreep(RuleSettings):
     """R09 scope creep: items added to the active sprint after its start exceed a share of what it started with."""
 
-    grace_hours: PositiveInt = Field(default=24, description="Additions within this many hours of the start are planning.")
-    max_added_percent: float = Field(default=20, gt=0, description="The share of the starting scope allowed to be added.")
+    grace_hours: PositiveInt = Field(
+        default=24, description="Additions within this many hours of the start are planning."
+    )
+    max_added_percent: float = Field(
+        default=20, gt=0, description="The share of the starting scope allowed to be added."
+    )
     measure: ScopeMeasure = Field(default=ScopeMeasure.EITHER, description="count, points, or either of them.")
 
 
@@ -175,7 +181,9 @@ class SkippedWorkflow(RuleSettings):
     """R12 skipped workflow: done without time in progress, or skipping a state the team requires."""
 
     severity: Severity = _severity(Severity.LOW)
-    require_in_progress: bool = Field(default=True, description="Fire when an item reached done with no in-progress time.")
+    require_in_progress: bool = Field(
+        default=True, description="Fire when an item reached done with no in-progress time."
+    )
 
 
 class ParentChildInconsistent(RuleSettings):

@@ -57,7 +57,7 @@ SecretValue = Annotated[
 
 
 def resolve_secret(value: EnvRef | str, environ: Mapping[str, str], *, where: str) -> str:
-    """The secret's value: a literal as written, an ``{env: VAR}`` from ``environ`` (``MissingSecretError`` if unset)."""
+    """The secret's value: a literal as written, ``{env: VAR}`` from ``environ`` (``MissingSecretError`` if unset)."""
     if isinstance(value, EnvRef):
         resolved = environ.get(value.env, "")
         if not resolved:

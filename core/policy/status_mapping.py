@@ -44,7 +44,9 @@ class StatusMapping(StatusOverrides):
     connections: dict[Name, StatusOverrides] = Field(
         default_factory=dict, description="Overrides for one connection, by connection name."
     )
-    teams: dict[Name, StatusOverrides] = Field(default_factory=dict, description="Overrides for one team, by team name.")
+    teams: dict[Name, StatusOverrides] = Field(
+        default_factory=dict, description="Overrides for one team, by team name."
+    )
 
     def _scopes(self, team: str | None, connection: str | None) -> list[StatusOverrides]:
         scopes: list[StatusOverrides] = []
@@ -55,7 +57,9 @@ class StatusMapping(StatusOverrides):
         scopes.append(self)
         return scopes
 
-    def category_for(self, raw: str, *, team: str | None = None, connection: str | None = None) -> MappedCategory | None:
+    def category_for(
+        self, raw: str, *, team: str | None = None, connection: str | None = None
+    ) -> MappedCategory | None:
         """The overriding category of ``raw`` for an item of ``team`` on ``connection``; ``None`` when none applies."""
         for scope in self._scopes(team, connection):
             category = scope.find_category(raw)

@@ -103,7 +103,9 @@ class _Converter:
                 merged.update(self._merge(value_node, path))
                 continue
             if not isinstance(key_node, ScalarNode):
-                self.document.issues.append(YamlIssue(_mark(key_node), "a key must be a plain value, not a list or mapping"))
+                self.document.issues.append(
+                    YamlIssue(_mark(key_node), "a key must be a plain value, not a list or mapping")
+                )
                 continue
             key = self._scalar(key_node)
             if key is _FAILED:
@@ -124,7 +126,9 @@ class _Converter:
         merged: dict[Any, Any] = {}
         for source in reversed(sources):
             if not isinstance(source, MappingNode):
-                self.document.issues.append(YamlIssue(_mark(source), "a merge key (<<) needs a mapping or a list of them"))
+                self.document.issues.append(
+                    YamlIssue(_mark(source), "a merge key (<<) needs a mapping or a list of them")
+                )
                 continue
             merged.update(self._mapping(source, path))
         return merged
@@ -155,7 +159,7 @@ def _syntax_issue(error: yaml.YAMLError) -> YamlIssue:
 
 
 def parse_yaml(text: str) -> YamlDocument:
-    """Read one YAML document; syntax errors, duplicate keys and the like are in ``issues`` (data ``None`` on syntax)."""
+    """Read one YAML document; syntax errors, duplicate keys and such are in ``issues`` (data ``None`` on syntax)."""
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as error:
