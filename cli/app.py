@@ -9,6 +9,7 @@ import typer
 
 from cli.context import CliContext
 from cli.db import db_app
+from cli.policy import policy_app
 from cli.serve import serve
 from core.version import baton_version
 
@@ -45,4 +46,5 @@ def build_cli() -> typer.Typer:
     app.command("version")(_version)
     app.command("serve")(serve)
     app.add_typer(db_app, name="db")
+    app.add_typer(policy_app, name="policy")
     return app
