@@ -50,7 +50,12 @@ def check(
     ctx: typer.Context,
     file: Annotated[
         Path | None,
-        typer.Argument(help="The policy file [default: --policy / BATON_POLICY].", dir_okay=False, show_default=False),
+        typer.Argument(
+            help="The policy file (default: --policy, or BATON_POLICY).",
+            metavar="FILE",
+            dir_okay=False,
+            show_default=False,
+        ),
     ] = None,
 ) -> None:
     """Check a policy file: print "policy OK" and a summary, or every problem as file:line:column: message."""
