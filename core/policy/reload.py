@@ -13,8 +13,9 @@ from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 
-from core.policy.errors import PolicyError, PolicyFileMissing
+from core.policy.errors import PolicyError, PolicyFileMissing, PolicyProblem
 from core.policy.loader import LoadedPolicy, load_policy_bytes
+from core.policy.model import Policy
 from core.timeutil import Clock
 
 __all__ = [
@@ -69,6 +70,8 @@ class RefreshResult:
     error: PolicyError | None = None
 
 
+MISSING = FileStamp(mtime_ns=-1, size=-1)  # the stamp of a file that is not there
+
 StatFunction = Callable[[Path], FileStamp | None]
 ReadFunction = Callable[[Path], bytes]
 LoadFunction = Callable[[bytes, str], LoadedPolicy]
@@ -82,7 +85,7 @@ class PolicyHolder:
         path: Path,
         loaded: LoadedPolicy,
         *,
-        stamp: FileStamp | None,
+        stamp: FileStamp,
         digest: str,
         now: datetime,
         stat: StatFunction = stat_file,
@@ -96,7 +99,8 @@ class PolicyHolder:
         self._stat = stat
         self._read = read
         self._load = load
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards the state readers see; held only to read or swap
+        self._refresh_lock = threading.Lock()  # one refresh at a time; readers never wait on a parse
         self._loaded_at = now
         self._last_error: PolicyError | None = None
 
@@ -125,6 +129,11 @@ class PolicyHolder:
             return self._current
 
     @property
+    def policy(self) -> Policy:
+        """The policy in force."""
+        return self.current.policy
+
+    @property
     def loaded_at(self) -> datetime:
         """When the policy in force was loaded."""
         with self._lock:
@@ -138,38 +147,49 @@ class PolicyHolder:
 
     def refresh(self, now: datetime) -> RefreshResult:
         """Check the file; load it when stamp and content changed; keep the policy in force if the new one is broken."""
-        with self._lock:
-            stamp = self._stat(self.path)
-            if stamp is not None and stamp == self._stamp:
-                return RefreshResult(RefreshOutcome.UNCHANGED, now, self._last_error)
-            if stamp is None:
-                return self._reject(PolicyFileMissing(str(self.path)), None, now)
+        with self._refresh_lock:
+            try:
+                stamp = self._stat(self.path) or MISSING
+            except OSError as error:
+                return self._reject(_unreadable(self.path, error), MISSING, now)
+            with self._lock:
+                if stamp == self._stamp:
+                    return RefreshResult(RefreshOutcome.UNCHANGED, now, self._last_error)
+            if stamp == MISSING:
+                return self._reject(PolicyFileMissing(str(self.path)), stamp, now)
             try:
                 raw = self._read(self.path)
             except FileNotFoundError:
-                return self._reject(PolicyFileMissing(str(self.path)), None, now)
+                return self._reject(PolicyFileMissing(str(self.path)), MISSING, now)
+            except OSError as error:
+                return self._reject(_unreadable(self.path, error), stamp, now)
             digest = _digest(raw)
             if digest == self._digest:
-                self._stamp = stamp
-                self._last_error = None
+                with self._lock:
+                    self._stamp, self._last_error = stamp, None
                 return RefreshResult(RefreshOutcome.UNCHANGED, now)
             try:
                 loaded = self._load(raw, str(self.path))
             except PolicyError as error:
                 return self._reject(error, stamp, now)
-            self._current, self._stamp, self._digest = loaded, stamp, digest
-            self._loaded_at, self._last_error = now, None
+            with self._lock:
+                self._current, self._stamp, self._digest = loaded, stamp, digest
+                self._loaded_at, self._last_error = now, None
             logger.info("policy reloaded from %s", self.path)
             return RefreshResult(RefreshOutcome.RELOADED, now)
 
-    def _reject(self, error: PolicyError, stamp: FileStamp | None, now: datetime) -> RefreshResult:
+    def _reject(self, error: PolicyError, stamp: FileStamp, now: datetime) -> RefreshResult:
         """Remember a broken change (so it is parsed and logged once), keep the policy in force."""
-        self._stamp = stamp
-        self._last_error = error
+        with self._lock:
+            self._stamp, self._last_error = stamp, error
         logger.error(
-            "policy file %s changed but is not valid; the previous policy stays in force:\n%s", self.path, error
+            "policy file %s changed but is not usable; the previous policy stays in force:\n%s", self.path, error
         )
         return RefreshResult(RefreshOutcome.REJECTED, now, error)
+
+
+def _unreadable(path: Path, error: OSError) -> PolicyError:
+    return PolicyError([PolicyProblem(str(path), 1, 1, f"cannot read the policy file: {error.strerror or error}")])
 
 
 def _digest(raw: bytes) -> str:
@@ -186,4 +206,7 @@ async def run_policy_refresh(
     """Refresh ``holder`` every ``interval_seconds`` until cancelled (start it with ``asyncio.create_task``)."""
     while True:
         await sleep(interval_seconds)
-        holder.refresh(clock())
+        try:
+            holder.refresh(clock())
+        except Exception:  # a bug in one refresh must not end hot reload for the life of the server
+            logger.exception("policy refresh failed")

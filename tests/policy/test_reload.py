@@ -161,13 +161,36 @@ def test_reverting_a_broken_change_clears_the_error(holder: PolicyHolder, files:
     assert holder.last_error is None
 
 
-def test_a_deleted_file_keeps_the_old_policy(holder: PolicyHolder, files: FakeFiles) -> None:
+def test_a_deleted_file_keeps_the_old_policy_and_is_reported_once(
+    holder: PolicyHolder, files: FakeFiles, caplog: pytest.LogCaptureFixture
+) -> None:
     before = holder.current
     del files.content[PATH]
-    result = holder.refresh(START + timedelta(minutes=1))
+    with caplog.at_level(logging.ERROR, logger="baton.policy"):
+        result = holder.refresh(START + timedelta(minutes=1))
+        again = holder.refresh(START + timedelta(minutes=2))
     assert result.outcome is RefreshOutcome.REJECTED
     assert isinstance(result.error, PolicyFileMissing)
-    assert holder.current is before
+    assert again.outcome is RefreshOutcome.UNCHANGED
+    assert again.error is result.error
+    assert len(caplog.records) == 1
+    assert holder.policy is before.policy
+    files.write(PATH, EMULATOR_POLICY, mtime=5)  # restored as it was
+    assert holder.refresh(START + timedelta(minutes=3)).outcome is RefreshOutcome.UNCHANGED
+    assert holder.last_error is None
+
+
+def test_an_unreadable_file_is_rejected_not_raised(holder: PolicyHolder, files: FakeFiles) -> None:
+    def refuse(path: Path) -> bytes:
+        raise PermissionError(13, "Permission denied")
+
+    files.write(PATH, WITH_TEAM, mtime=2)
+    holder._read = refuse  # type: ignore[method-assign]
+    result = holder.refresh(START)
+    assert result.outcome is RefreshOutcome.REJECTED
+    assert result.error is not None
+    assert str(result.error) == f"{PATH}:1:1: cannot read the policy file: Permission denied"
+    assert holder.policy.teams == {}
 
 
 def test_a_real_file_is_reloaded(tmp_path: Path) -> None:
@@ -222,3 +245,24 @@ def test_the_refresh_task_refreshes_after_each_sleep(holder: PolicyHolder, files
     assert sleeps == [30, 30, 30, 30]
     assert list(holder.current.policy.teams) == ["web"]
     assert holder.loaded_at == START + timedelta(minutes=1)
+
+
+def test_the_refresh_task_survives_a_failing_refresh(holder: PolicyHolder, caplog: pytest.LogCaptureFixture) -> None:
+    calls: list[int] = []
+
+    def broken_clock() -> datetime:
+        calls.append(1)
+        raise RuntimeError("clock broke")
+
+    async def fake_sleep(seconds: float) -> None:
+        if len(calls) == 3:
+            raise asyncio.CancelledError
+
+    async def scenario() -> None:
+        with pytest.raises(asyncio.CancelledError):
+            await run_policy_refresh(holder, interval_seconds=1, clock=broken_clock, sleep=fake_sleep)
+
+    with caplog.at_level(logging.ERROR, logger="baton.policy"):
+        asyncio.run(scenario())
+    assert len(calls) == 3
+    assert caplog.text.count("policy refresh failed") == 3
