@@ -129,13 +129,30 @@ def _shown(value: Any) -> str:
     return repr(value)
 
 
+_PLAIN_MESSAGES = {
+    "model_type": "should be a mapping",
+    "model_attributes_type": "should be a mapping",
+    "dict_type": "should be a mapping",
+    "list_type": "should be a list",
+    "string_type": "should be a text value",
+}
+
+
 def _plain(error: ErrorDetails) -> str:
     """Pydantic's message, as a sentence about the value."""
     message = error["msg"]
     for prefix in ("Value error, ", "Assertion failed, "):
         if message.startswith(prefix):
             return message[len(prefix) :]
-    if message.startswith("Input should"):
+    kind = error["type"]
+    context = error.get("ctx", {})
+    if kind in _PLAIN_MESSAGES:
+        message = _PLAIN_MESSAGES[kind]
+    elif kind == "too_short" and "min_length" in context:
+        return f"should have at least {context['min_length']} item(s)"
+    elif kind == "string_too_short":
+        return "should not be empty"
+    elif message.startswith("Input should"):
         message = "should" + message[len("Input should") :]
     return f"{message}; got {_shown(error.get('input'))}"
 

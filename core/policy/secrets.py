@@ -2,23 +2,38 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, Discriminator, Field, Tag
+from pydantic import AfterValidator, Discriminator, Field, Tag, WithJsonSchema
 
 from core.policy.base import PolicyModel
 
 __all__ = ["EnvRef", "LiteralSecret", "MissingSecretError", "SecretValue", "resolve_secret"]
 
 
+_ENV_VAR_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def check_env_var_name(value: str) -> str:
+    """Return ``value`` when it can name an environment variable, else raise ``ValueError``."""
+    if not _ENV_VAR_NAME.fullmatch(value):
+        raise ValueError(
+            f"'{value}' is not an environment variable name (letters, digits and _, not starting with a digit)"
+        )
+    return value
+
+
+EnvVarName = Annotated[
+    str, AfterValidator(check_env_var_name), WithJsonSchema({"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$"})
+]
+
+
 class EnvRef(PolicyModel):
     """A secret read from an environment variable when Baton needs it."""
 
-    env: str = Field(
-        pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
-        description="The environment variable holding the secret, e.g. JIRA_API_TOKEN.",
-    )
+    env: EnvVarName = Field(description="The environment variable holding the secret, e.g. JIRA_API_TOKEN.")
 
 
 class LiteralSecret(str):
@@ -36,17 +51,23 @@ class MissingSecretError(LookupError):
         self.where = where
 
 
+# Tags show in error locations; they must not look like a key the user could write.
+_ENV_TAG = "<env reference>"
+_LITERAL_TAG = "<literal>"
+
+
 def _secret_tag(value: Any) -> str | None:
     """Pick the secret's form from its YAML shape: a mapping is ``{env: …}``, a string is a literal."""
     if isinstance(value, Mapping | EnvRef):
-        return "env"
+        return _ENV_TAG
     if isinstance(value, str):
-        return "literal"
+        return _LITERAL_TAG
     return None
 
 
 SecretValue = Annotated[
-    Annotated[EnvRef, Tag("env")] | Annotated[str, Field(min_length=1), AfterValidator(LiteralSecret), Tag("literal")],
+    Annotated[EnvRef, Tag(_ENV_TAG)]
+    | Annotated[str, Field(min_length=1), AfterValidator(LiteralSecret), Tag(_LITERAL_TAG)],
     Discriminator(
         _secret_tag,
         custom_error_type="secret_shape",

@@ -93,7 +93,7 @@ def test_a_list_where_a_mapping_is_expected(tmp_path: Path) -> None:
     path = write(tmp_path, "teams:\n  - web\n")
     code, out, _ = invoke("policy", "check", str(path))
     assert code == 1
-    assert problem_lines(out, path) == ["2:3: teams: should be a valid dictionary; got a list"]
+    assert problem_lines(out, path) == ["2:3: teams: should be a mapping; got a list"]
 
 
 def test_unknown_team_in_a_rule_override_is_reported_by_a_real_baton(tmp_path: Path) -> None:

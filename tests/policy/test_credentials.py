@@ -90,7 +90,7 @@ def test_resolve_secret() -> None:
     [
         ("{email: a@x.example}", "Jira needs email and api_token (basic auth), or token (bearer)"),
         ("{email: a@x.example, api_token: t, token: b}", "give either email + api_token or token, not both"),
-        ("{token: {env: 1BAD}}", "should match pattern"),
+        ("{token: {env: 1BAD}}", "'1BAD' is not an environment variable name"),
         ("{token: 42}", "expected {env: VAR_NAME} or a literal string; got 42"),
     ],
 )
@@ -121,4 +121,13 @@ def test_connection_names_are_unique() -> None:
         load_policy(text)
     assert [str(p) for p in caught.value.problems] == [
         "<policy>:8:11: connections[1].name: connection name 'jira' is used twice"
+    ]
+
+
+def test_an_unknown_key_beside_env_points_at_that_key() -> None:
+    text = "report:\n  delivery:\n    slack: {webhook_url: {env: SLACK_WEBHOOK_URL, x: 1}}\n"
+    with pytest.raises(PolicyError) as caught:
+        load_policy(text)
+    assert [str(p) for p in caught.value.problems] == [
+        "<policy>:3:51: report.delivery.slack.webhook_url: unknown key 'x'"
     ]
