@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from api.webhooks.registry import ReceiverRegistry
 from core.crypto import SecretBox
+from core.policy import PolicyHolder
 from core.settings import Settings
 from core.timeutil import Clock, utc_now
 from models.db import Database
@@ -22,3 +23,4 @@ class AppState:
     secret_box: SecretBox
     receivers: ReceiverRegistry = field(default_factory=ReceiverRegistry)
     clock: Clock = utc_now
+    policy: PolicyHolder | None = None

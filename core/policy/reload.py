@@ -202,11 +202,17 @@ async def run_policy_refresh(
     interval_seconds: float,
     clock: Clock,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    on_reload: Callable[[LoadedPolicy], None] | None = None,
 ) -> None:
-    """Refresh ``holder`` every ``interval_seconds`` until cancelled (start it with ``asyncio.create_task``)."""
+    """Refresh ``holder`` every ``interval_seconds`` until cancelled (start it with ``asyncio.create_task``).
+
+    ``on_reload`` runs after a changed, valid policy came into force (e.g. to rebuild webhook receivers).
+    """
     while True:
         await sleep(interval_seconds)
         try:
-            holder.refresh(clock())
+            result = holder.refresh(clock())
+            if on_reload is not None and result.outcome is RefreshOutcome.RELOADED:
+                on_reload(holder.current)
         except Exception:  # a bug in one refresh must not end hot reload for the life of the server
             logger.exception("policy refresh failed")
