@@ -12,6 +12,7 @@ from cli.context import CliContext
 from cli.db import db_app
 from cli.policy import policy_app
 from cli.serve import serve
+from cli.sync import sync_command
 from core.version import baton_version
 from emulators.cli import emulate_app
 
@@ -47,6 +48,7 @@ def build_cli() -> typer.Typer:
 
     app.command("version")(_version)
     app.command("serve")(serve)
+    app.command("sync")(sync_command)
     app.add_typer(db_app, name="db")
     app.add_typer(apikey_app, name="apikey")
     app.add_typer(policy_app, name="policy")

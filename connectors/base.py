@@ -45,3 +45,12 @@ class Connector(Protocol):
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> tuple[WebhookDelivery, ...]:
         """Parse a verified delivery into its events (Asana batches several). ``ValueError`` if malformed."""
         ...
+
+    def estimate_total(self) -> int | None:
+        """How many items a full pull will yield, if the vendor can tell cheaply (progress bars); else ``None``."""
+        ...
+
+    @property
+    def requests_made(self) -> int:
+        """HTTP requests sent so far (request-efficiency figures, ``sync_run.requests``)."""
+        ...

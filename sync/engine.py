@@ -156,8 +156,7 @@ def run_sync(
     census: bool = True,
     clock: Clock = utc_now,
     progress: SyncProgress | None = None,
-    request_count: Callable[[], int] = lambda: 0,
-    estimate_total: Callable[[], int | None] | None = None,
+    on_discovered: Callable[[Discovery], None] | None = None,
 ) -> SyncReport:
     """Sync one connection now; the report is also stored as a ``sync_run`` row."""
     kind = SyncKind.FULL if full else SyncKind.INCREMENTAL
@@ -167,8 +166,10 @@ def run_sync(
     try:
         discovery = connector.discover()
         writer.apply_discovery(discovery)
+        if on_discovered is not None:
+            on_discovered(discovery)
         if progress is not None:
-            progress.on_total(estimate_total() if (full and estimate_total is not None) else None)
+            progress.on_total(connector.estimate_total() if full else None)
         cursors = {} if full else load_cursors(database, connection_id)
         for batch in connector.pull(cursors, full=full):
             outcome = writer.apply_batch(batch)
@@ -189,8 +190,8 @@ def run_sync(
     except BaseException as error:
         report.status = SyncStatus.FAILED
         report.errors.append({"stage": "pull", "message": f"{type(error).__name__}: {error}"})
-        _finish_run(database, report, clock, request_count())
+        _finish_run(database, report, clock, connector.requests_made)
         raise
     report.seconds = time.perf_counter() - started
-    _finish_run(database, report, clock, request_count())
+    _finish_run(database, report, clock, connector.requests_made)
     return report

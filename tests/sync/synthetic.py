@@ -82,6 +82,13 @@ class SyntheticSource:
             raise UpstreamError("HTTP 500 during census", status=500)
         return {i.external_id for i in self.items.values() if i.container_external_id == container.external_id}
 
+    def estimate_total(self) -> int | None:
+        return len(self.items)
+
+    @property
+    def requests_made(self) -> int:
+        return 0
+
     def verify_webhook(self, headers: Mapping[str, str], body: bytes, secret: str, now: datetime) -> bool:
         return False
 
