@@ -125,3 +125,33 @@ def test_apikey_create_prints_the_key_as_its_last_line(empty_database_url: str, 
         database.dispose()
     assert identity is not None
     assert (identity.name, identity.role) == ("ops", "admin")
+
+
+def test_fastapi_run_main_serves_the_app(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'fastapi.db'}"
+    env = {**os.environ, "BATON_DATABASE_URL": url}
+    assert run_baton("db", "upgrade", env={"BATON_DATABASE_URL": url}, cwd=tmp_path).returncode == 0
+    fastapi = shutil.which("fastapi", path=str(Path(sys.executable).parent)) or "fastapi"
+    main_py = Path(__file__).resolve().parents[2] / "main.py"
+    port = free_port()
+    process = subprocess.Popen(
+        [fastapi, "run", str(main_py), "--port", str(port), "--host", "127.0.0.1"],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+
+        def readyz() -> httpx.Response | None:
+            assert process.poll() is None, process.stdout.read() if process.stdout else ""
+            try:
+                return httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2)
+            except httpx.TransportError:
+                return None
+
+        assert wait_for(readyz).status_code == 200
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=30)
