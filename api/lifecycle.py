@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+from api.inbox_worker import InboxWorker
 from api.state import AppState
 from api.webhooks.registry import ReceiverRegistry
 from api.webhooks.targets import build_receiver_targets
@@ -20,6 +21,8 @@ from core.settings import Settings
 from core.timeutil import Clock
 from models.db import Database
 from sync.connections import sync_connections_from_policy
+from sync.connector_pool import ConnectorPool
+from sync.inbox import InboxProcessor
 
 __all__ = ["build_secret_box", "running_state"]
 
@@ -74,20 +77,28 @@ async def running_state(
         clock=clock,
     )
     refresher: asyncio.Task[None] | None = None
+    worker: InboxWorker | None = None
     if settings.policy is not None:
-        state.policy = PolicyHolder.from_file(settings.policy, now=clock())
-        apply_policy(state, state.policy.current, env)
+        holder = PolicyHolder.from_file(settings.policy, now=clock())
+        state.policy = holder
+        pool = ConnectorPool(store, lambda: holder.policy, env)
+        apply_policy(state, holder.current, env)
+
+        def reload(loaded: LoadedPolicy) -> None:
+            apply_policy(state, loaded, env)
+            pool.reset()
+
         refresher = asyncio.create_task(
-            run_policy_refresh(
-                state.policy,
-                interval_seconds=settings.policy_refresh_seconds,
-                clock=clock,
-                on_reload=lambda loaded: apply_policy(state, loaded, env),
-            )
+            run_policy_refresh(holder, interval_seconds=settings.policy_refresh_seconds, clock=clock, on_reload=reload)
         )
+        if settings.inbox_worker:
+            worker = InboxWorker(InboxProcessor(store, pool.connector_for, clock=clock))
+            worker.start()
     try:
         yield state
     finally:
+        if worker is not None:
+            worker.stop()
         if refresher is not None:
             refresher.cancel()
             with contextlib.suppress(asyncio.CancelledError):

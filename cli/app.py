@@ -13,6 +13,7 @@ from cli.db import db_app
 from cli.policy import policy_app
 from cli.serve import serve
 from cli.sync import sync_command
+from cli.webhooks import webhooks_app
 from core.version import baton_version
 from emulators.cli import emulate_app
 
@@ -52,5 +53,6 @@ def build_cli() -> typer.Typer:
     app.add_typer(db_app, name="db")
     app.add_typer(apikey_app, name="apikey")
     app.add_typer(policy_app, name="policy")
+    app.add_typer(webhooks_app, name="webhooks")
     app.add_typer(emulate_app, name="emulate")
     return app

@@ -44,6 +44,7 @@ class Settings(BaseSettings):
         default=None,
         description="Fernet keys (comma-separated, newest first) that encrypt stored tokens and webhook secrets.",
     )
+    inbox_worker: bool = Field(default=True, description="Process the webhook inbox inside `baton serve`.")
     policy_refresh_seconds: float = Field(default=5.0, gt=0, description="How often the policy file is re-checked.")
     webhook_max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     sqlite_busy_timeout_ms: int = Field(default=10_000, ge=5_000)

@@ -155,3 +155,41 @@ def test_fastapi_run_main_serves_the_app(tmp_path: Path) -> None:
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=30)
+
+
+def test_webhooks_replay_requeues_dead_letters(empty_database_url: str, tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from models.tables import WEBHOOK_EVENTS
+    from sync.store import ensure_connection
+
+    env = {"BATON_DATABASE_URL": empty_database_url}
+    assert run_baton("db", "upgrade", env=env, cwd=tmp_path).returncode == 0
+    database = Database.from_url(empty_database_url)
+    try:
+        connection_id = ensure_connection(database, name="jira", vendor="jira", base_url="http://127.0.0.1:8101")
+        with database.session() as session:
+            session.execute(
+                WEBHOOK_EVENTS.insert().values(
+                    source="jira",
+                    connection_id=connection_id,
+                    delivery_id="d1",
+                    event_type="jira:issue_updated",
+                    body=b"{}",
+                    status="dead",
+                    attempts=5,
+                    received_at=datetime(2026, 1, 1, tzinfo=UTC),
+                )
+            )
+            session.commit()
+        result = run_baton("webhooks", "replay", env=env, cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        assert "1 dead-lettered delivery queued again" in result.stderr
+        with database.read_session() as session:
+            assert session.execute(select(WEBHOOK_EVENTS.c.status, WEBHOOK_EVENTS.c.attempts)).one() == ("pending", 0)
+        status = run_baton("webhooks", "status", env=env, cwd=tmp_path)
+        assert "pending" in status.stdout
+    finally:
+        database.dispose()
