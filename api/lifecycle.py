@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import socket
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -23,6 +24,8 @@ from models.db import Database
 from sync.connections import sync_connections_from_policy
 from sync.connector_pool import ConnectorPool
 from sync.inbox import InboxProcessor
+from sync.jobs import scheduled_jobs
+from sync.scheduler import Scheduler, SchedulerThread
 
 __all__ = ["build_secret_box", "running_state"]
 
@@ -78,6 +81,7 @@ async def running_state(
     )
     refresher: asyncio.Task[None] | None = None
     worker: InboxWorker | None = None
+    ticker: SchedulerThread | None = None
     if settings.policy is not None:
         holder = PolicyHolder.from_file(settings.policy, now=clock())
         state.policy = holder
@@ -94,9 +98,16 @@ async def running_state(
         if settings.inbox_worker:
             worker = InboxWorker(InboxProcessor(store, pool.connector_for, clock=clock))
             worker.start()
+        if settings.scheduler:
+            holder_id = f"{socket.gethostname()}:{os.getpid()}"
+            jobs = lambda: scheduled_jobs(store, holder.policy, pool, clock=clock)  # noqa: E731 - re-read each tick
+            ticker = SchedulerThread(Scheduler(store, jobs, holder=holder_id, clock=clock))
+            ticker.start()
     try:
         yield state
     finally:
+        if ticker is not None:
+            ticker.stop()
         if worker is not None:
             worker.stop()
         if refresher is not None:

@@ -9,6 +9,7 @@ from models.api_key import ApiKey
 from models.connection import Connection
 from models.container import Container
 from models.finding import Finding
+from models.job_lease import JobLease
 from models.person import Person, PersonIdentity
 from models.report import Report
 from models.sprint import Sprint, SprintMembership
@@ -24,6 +25,7 @@ __all__ = [
     "Connection",
     "Container",
     "Finding",
+    "JobLease",
     "Link",
     "Person",
     "PersonIdentity",

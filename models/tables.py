@@ -10,6 +10,7 @@ from models.api_key import ApiKey
 from models.connection import Connection
 from models.container import Container
 from models.finding import Finding
+from models.job_lease import JobLease
 from models.person import Person, PersonIdentity
 from models.report import Report
 from models.sprint import Sprint, SprintMembership
@@ -26,6 +27,7 @@ __all__ = [
     "FINDINGS",
     "IDENTITIES",
     "ITEMS",
+    "JOB_LEASES",
     "LABELS",
     "LINKS",
     "MEMBERSHIPS",
@@ -54,6 +56,7 @@ CURSORS = table_of(SyncCursor)
 FINDINGS = table_of(Finding)
 IDENTITIES = table_of(PersonIdentity)
 ITEMS = table_of(WorkItem)
+JOB_LEASES = table_of(JobLease)
 LABELS = table_of(WorkItemLabel)
 LINKS = table_of(Link)
 MEMBERSHIPS = table_of(SprintMembership)

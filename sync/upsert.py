@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, Table, and_, or_, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-__all__ = ["upsert_rows", "upsert_rows_returning"]
+__all__ = ["dialect_insert", "upsert_rows", "upsert_rows_returning"]
 
 # Rows handed to one executemany call; SQLAlchemy splits them further to fit each dialect's limits.
 _ROWS_PER_CALL = 5_000
@@ -54,7 +54,8 @@ def _differs_from_stored(table: Table, excluded: Any, columns: Sequence[str]) ->
     return or_(*(table.c[column].is_distinct_from(excluded[column]) for column in columns))
 
 
-def _dialect_insert(dialect: str, table: Table) -> sqlite.Insert | postgresql.Insert:
+def dialect_insert(dialect: str, table: Table) -> sqlite.Insert | postgresql.Insert:
+    """``INSERT`` with ``ON CONFLICT`` support for ``dialect`` (sqlite or postgresql)."""
     if dialect == "sqlite":
         return sqlite.insert(table)
     if dialect == "postgresql":
@@ -119,7 +120,7 @@ def upsert_rows_returning(
     prepared = _latest_per_key(rows, key, version)
     columns = list(prepared[0].keys())
     dialect = session.get_bind().dialect.name
-    statement = _dialect_insert(dialect, table)
+    statement = dialect_insert(dialect, table)
     updates = {
         column: statement.excluded[column]
         for column in columns

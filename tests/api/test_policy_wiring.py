@@ -46,7 +46,11 @@ def test_the_policy_creates_connections_and_arms_receivers(database: Database, t
     policy = tmp_path / "policy.yaml"
     policy.write_text(policy_text("JIRA_HOOK_SECRET"))
     settings = Settings(
-        database_url=str(database.engine.url), policy=policy, secret_keys=KEY, policy_refresh_seconds=0.05
+        database_url=str(database.engine.url),
+        policy=policy,
+        secret_keys=KEY,
+        policy_refresh_seconds=0.05,
+        scheduler=False,
     )
     with TestClient(create_app(settings, database=database)) as client:
         with database.read_session() as session:
