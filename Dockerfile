@@ -11,12 +11,13 @@ RUN uv sync --frozen --no-dev --no-editable
 
 # Runtime stage: the virtual environment and nothing to build with.
 FROM python:3.11-slim-bookworm
-RUN useradd --system --uid 10001 --home-dir /var/lib/baton --create-home baton
+RUN groupadd --system --gid 10001 baton \
+ && useradd --system --uid 10001 --gid 10001 --home-dir /var/lib/baton --create-home baton
 COPY --from=build /opt/baton/venv /opt/baton/venv
 ENV PATH=/opt/baton/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     BATON_DATABASE_URL=sqlite:////var/lib/baton/baton.db
-USER baton
+USER 10001:10001
 WORKDIR /var/lib/baton
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s \

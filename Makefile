@@ -32,6 +32,7 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy --strict .
+	$(VENV)/bin/hadolint Dockerfile
 
 fmt: install
 	$(VENV)/bin/ruff format .
