@@ -42,7 +42,7 @@ def member_document(catalog: TrelloCatalog, person: int) -> dict[str, object]:
     document = member_summary(catalog, person)
     document.update(
         {
-            "avatarSource": "none",
+            "avatarSource": "upload",
             "bio": "",
             "bioData": {"emoji": {}},
             "confirmed": True,
