@@ -56,7 +56,7 @@ class CardRenderer:
         item = generated.item
         catalog = self.catalog
         comments = sum(1 for e in generated.events if e.kind is EventKind.COMMENT)
-        attached = self.attachments(item)
+        attached_count = self.attachment_count(item)
         labels = self.labels(item)
         due = due_datetime(item.due)
         closed = self.closed(item)
@@ -64,7 +64,7 @@ class CardRenderer:
         document: dict[str, object] = {
             "id": item.external_id,
             "badges": {
-                "attachmentsByType": {"trello": {"board": 0, "card": len(attached)}},
+                "attachmentsByType": {"trello": {"board": 0, "card": attached_count}},
                 "location": False,
                 "votes": 0,
                 "viewingMemberVoted": False,
@@ -74,7 +74,7 @@ class CardRenderer:
                 "checkItemsChecked": 0,
                 "checkItemsEarliestDue": None,
                 "comments": comments,
-                "attachments": len(attached),
+                "attachments": attached_count,
                 "description": bool(item.description),
                 "due": due,
                 "dueComplete": done and due is not None,
@@ -119,7 +119,7 @@ class CardRenderer:
         if custom_field_items:
             document["customFieldItems"] = self.custom_field_items(item)
         if attachments:
-            document["attachments"] = attached
+            document["attachments"] = self.attachments(item)
         return document
 
     def custom_field_items(self, item: Item) -> list[dict[str, object]]:
@@ -138,10 +138,17 @@ class CardRenderer:
             "modelType": "card",
         }
 
+    def _has_parent_card(self, item: Item) -> bool:
+        return item.parent is not None and 0 <= item.parent < self.catalog.org.item_count(Vendor.TRELLO)
+
+    def attachment_count(self, item: Item) -> int:
+        """How many attachments a card has (without computing their URLs)."""
+        return int(self._has_parent_card(item)) + len(item.links)
+
     def attachments(self, item: Item) -> list[dict[str, object]]:
         """URL attachments: the card's parent (epic) card, then cross-tool links (e.g. the Jira issue)."""
         urls: list[str] = []
-        if item.parent is not None and item.parent < self.catalog.org.item_count(Vendor.TRELLO):
+        if item.parent is not None and self._has_parent_card(item):
             urls.append(self.catalog.org.identity(Vendor.TRELLO, item.parent).url)
         urls.extend(link.url for link in item.links)
         member = self.catalog.member_id(item.reporter)

@@ -6,13 +6,15 @@ A client that accepts only JSON (`Accept: application/json`, as py-trello sends)
 
 from __future__ import annotations
 
+import json
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from emulators.http_errors import ErrorResponse, json_response
 
-__all__ = ["TrelloError", "error_response", "install_error_handlers", "trello_error", "wants_json_only"]
+__all__ = ["TrelloError", "error_response", "install_error_handlers", "json_body", "trello_error", "wants_json_only"]
 
 _RATE_LIMIT_MESSAGE = "Rate limit exceeded"
 _CODES = {400: "INVALID_VALUE", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND"}
@@ -49,6 +51,12 @@ def install_error_handlers(app: FastAPI) -> None:
 
     app.add_exception_handler(TrelloError, on_trello_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
+
+
+def json_body(content: object) -> Response:
+    """A JSON answer serialised once (large card and action pages skip response-model validation)."""
+    body = json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return Response(body, media_type="application/json")
 
 
 def wants_json_only(request: Request) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from fastapi.params import Depends
 
 from emulators.trello.action_index import ActionQuery
@@ -11,7 +11,7 @@ from emulators.trello.boards import BOARD_DEFAULT_FIELDS, board_document, custom
 from emulators.trello.card_index import CardFilter, CardQuery, id_bound
 from emulators.trello.cards import label_document
 from emulators.trello.context import TrelloContext
-from emulators.trello.errors import TrelloError
+from emulators.trello.errors import TrelloError, json_body
 from emulators.trello.fields import parse_fields, select_fields
 from emulators.trello.formats import is_trello_id, trello_date
 from emulators.trello.members import member_summary, membership_document
@@ -123,18 +123,18 @@ def board_router(ctx: TrelloContext, auth: Depends) -> APIRouter:
         return documents
 
     @router.get("/{board_id}/cards")
-    def get_cards(board_id: str, params: ParamsDep) -> list[dict[str, object]]:
-        return render_cards(ctx, ctx.board(board_id), params, parse_card_filter(params.text("filter")))
+    def get_cards(board_id: str, params: ParamsDep) -> Response:
+        return json_body(render_cards(ctx, ctx.board(board_id), params, parse_card_filter(params.text("filter"))))
 
     @router.get("/{board_id}/cards/{card_filter}")
-    def get_cards_filtered(board_id: str, card_filter: str, params: ParamsDep) -> object:
+    def get_cards_filtered(board_id: str, card_filter: str, params: ParamsDep) -> Response:
         team = ctx.board(board_id)
         if is_trello_id(card_filter):
             generated = ctx.card(card_filter)
             if generated.item.team != team:
                 raise TrelloError(404, "The requested resource was not found.")
-            return ctx.cards.card(generated, custom_field_items=params.flag("customFieldItems"))
-        return render_cards(ctx, team, params, parse_card_filter(card_filter))
+            return json_body(ctx.cards.card(generated, custom_field_items=params.flag("customFieldItems")))
+        return json_body(render_cards(ctx, team, params, parse_card_filter(card_filter)))
 
     @router.get("/{board_id}/checklists")
     def get_checklists(board_id: str) -> list[dict[str, object]]:
@@ -163,11 +163,11 @@ def board_router(ctx: TrelloContext, auth: Depends) -> APIRouter:
         return [custom_field_document(catalog, ctx.board(board_id))]
 
     @router.get("/{board_id}/actions")
-    def get_actions(board_id: str, params: ParamsDep) -> object:
+    def get_actions(board_id: str, params: ParamsDep) -> Response:
         team = ctx.board(board_id)
         query = action_query(params)
         if params.text("format") == "count":
-            return {"_value": sum(1 for _ in ctx.board_actions.newest(team, query))}
-        return ctx.render_actions(ctx.board_actions.page(team, query))
+            return json_body({"_value": sum(1 for _ in ctx.board_actions.newest(team, query))})
+        return json_body(ctx.render_actions(ctx.board_actions.page(team, query)))
 
     return router

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from itertools import islice
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from fastapi.params import Depends
 
 from emulators.trello.actions import expand_history, parse_action_filter
@@ -13,7 +13,7 @@ from emulators.trello.card_index import CardQuery
 from emulators.trello.card_writes import add_comment, create_card, delete_card, set_points, update_card
 from emulators.trello.cards import label_document
 from emulators.trello.context import TrelloContext
-from emulators.trello.errors import TrelloError
+from emulators.trello.errors import TrelloError, json_body
 from emulators.trello.fields import parse_fields, select_fields
 from emulators.trello.formats import is_trello_id
 from emulators.trello.members import member_summary
@@ -152,7 +152,7 @@ def list_router(ctx: TrelloContext, auth: Depends) -> APIRouter:
         return select_fields(list_document(ctx.catalog, ctx.board_list(list_id)), parse_fields(params.text("fields")))
 
     @router.get("/1/lists/{list_id}/cards")
-    def get_list_cards(list_id: str, params: ParamsDep) -> list[dict[str, object]]:
+    def get_list_cards(list_id: str, params: ParamsDep) -> Response:
         board_list = ctx.board_list(list_id)
         query = card_query(params, parse_card_filter(params.text("filter")))
         found = []
@@ -164,7 +164,7 @@ def list_router(ctx: TrelloContext, auth: Depends) -> APIRouter:
                     break
         fields = parse_fields(params.text("fields"))
         extras = {"custom_field_items": params.flag("customFieldItems"), "attachments": params.flag("attachments")}
-        return [ctx.cards.card(g, fields=fields, **extras) for g in found]
+        return json_body([ctx.cards.card(g, fields=fields, **extras) for g in found])
 
     @router.get("/1/labels/{label_id}")
     def get_label(label_id: str) -> dict[str, object]:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from fastapi.params import Depends
 
 from emulators.trello.boards import board_document, list_document, organization_document
 from emulators.trello.context import TrelloContext
+from emulators.trello.errors import json_body
 from emulators.trello.fields import parse_fields, select_fields
 from emulators.trello.members import member_document, member_summary, membership_document
 from emulators.trello.params import ParamsDep
@@ -78,9 +79,9 @@ def organization_router(ctx: TrelloContext, auth: Depends) -> APIRouter:
         return [membership_document(catalog, p.id, admin=p.id == catalog.me) for p in catalog.people]
 
     @router.get("/{organization_id}/actions")
-    def get_actions(organization_id: str, params: ParamsDep) -> list[dict[str, object]]:
+    def get_actions(organization_id: str, params: ParamsDep) -> Response:
         ctx.workspace(organization_id)
         teams = [t.index for t in catalog.teams]
-        return ctx.render_actions(ctx.board_actions.page_across(teams, action_query(params)))
+        return json_body(ctx.render_actions(ctx.board_actions.page_across(teams, action_query(params))))
 
     return router
