@@ -73,22 +73,27 @@ class BoardActions:
         self.cards = cards
         self._lock = threading.Lock()
         self._timelines: dict[int, _Timeline] = {}
+        # Writes that land while a board's timeline is being built are kept here and added after the build.
+        self._pending: dict[int, list[ActionRef]] = {}
 
     def on_change(self, change: ChangeEvent) -> None:
-        """Add the actions of a write to its board's timeline (when built)."""
+        """Add the actions of a write to its board's timeline (when built or being built)."""
         item = change.after
+        refs = expand_event(item.index, change.event)
         with self._lock:
             timeline = self._timelines.get(item.team)
-            if timeline is None:
-                return
-            for ref in expand_event(item.index, change.event):
-                timeline.insert(ref.at, ref.key, int(ref.kind))
+            if timeline is not None:
+                for ref in refs:
+                    timeline.insert(ref.at, ref.key, int(ref.kind))
+            elif item.team in self._pending:
+                self._pending[item.team].extend(refs)
 
     def _timeline(self, team: int) -> _Timeline:
         with self._lock:
             found = self._timelines.get(team)
-        if found is not None:
-            return found
+            if found is not None:
+                return found
+            self._pending.setdefault(team, [])
         entries: list[tuple[float, int, int]] = []
         for index in self.cards.all_indices(team):
             generated = self.store.get_with_history(index, include_deleted=True)
@@ -103,7 +108,10 @@ class BoardActions:
             array("B", (e[2] for e in entries)),
         )
         with self._lock:
-            return self._timelines.setdefault(team, timeline)
+            built = self._timelines.setdefault(team, timeline)
+            for ref in self._pending.pop(team, []):
+                built.insert(ref.at, ref.key, int(ref.kind))
+            return built
 
     def _resolve(self, bound: Bound | None) -> float | tuple[float, int] | None:
         """A date as is; an action id as the exact (time, key) of its event (else the id's second)."""
