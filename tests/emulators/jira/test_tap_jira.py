@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from bench.peers import LAUNCHERS, ensure_peer_venv
-from emulators.server import running_server
 from emulators.jira import build_app
+from emulators.server import running_server
 from tests.emulators.jira.conftest import EMAIL, TOKEN, jira_config
 
 TAP_ITEMS = 400
