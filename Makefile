@@ -5,6 +5,9 @@ PY := $(VENV)/bin/python
 UV ?= $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 STAMP := $(VENV)/.installed
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+# Test processes (pytest-xdist); the machines have 2 cores.
+PYTEST_WORKERS ?= 2
+PYTEST := $(PY) -m pytest -n $(PYTEST_WORKERS)
 
 .PHONY: install test test-sqlite test-postgresql lint fmt demo bench clean
 
@@ -19,14 +22,14 @@ $(STAMP): uv.lock pyproject.toml | $(UV)
 install: $(STAMP)
 
 test: install
-	BATON_TEST_DATABASE=sqlite $(PY) -m pytest $(PYTEST_ARGS)
-	BATON_TEST_DATABASE=postgresql BATON_TEST_POSTGRES_URL=$(PG_URL) $(PY) -m pytest -m "store" $(PYTEST_ARGS)
+	BATON_TEST_DATABASE=sqlite $(PYTEST) $(PYTEST_ARGS)
+	BATON_TEST_DATABASE=postgresql BATON_TEST_POSTGRES_URL=$(PG_URL) $(PYTEST) -m "store" $(PYTEST_ARGS)
 
 test-sqlite: install
-	BATON_TEST_DATABASE=sqlite $(PY) -m pytest $(PYTEST_ARGS)
+	BATON_TEST_DATABASE=sqlite $(PYTEST) $(PYTEST_ARGS)
 
 test-postgresql: install
-	BATON_TEST_DATABASE=postgresql BATON_TEST_POSTGRES_URL=$(PG_URL) $(PY) -m pytest -m "store" $(PYTEST_ARGS)
+	BATON_TEST_DATABASE=postgresql BATON_TEST_POSTGRES_URL=$(PG_URL) $(PYTEST) -m "store" $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

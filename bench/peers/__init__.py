@@ -8,6 +8,7 @@ emulators (../shared/docs/peers.md says what each one needs).
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import shutil
@@ -44,8 +45,17 @@ def ensure_peer_venv(name: str) -> Path:
     venv = VENVS / name
     stamp = venv / ".lock-sha256"
     digest = hashlib.sha256(lockfile.read_bytes()).hexdigest()
-    if stamp.exists() and stamp.read_text() == digest and peer_python(name).exists():
-        return peer_python(name)
+    VENVS.mkdir(parents=True, exist_ok=True)
+    with (VENVS / f".{name}.building").open("w") as guard:
+        fcntl.flock(guard, fcntl.LOCK_EX)  # parallel test workers build each environment once
+        if stamp.exists() and stamp.read_text() == digest and peer_python(name).exists():
+            return peer_python(name)
+        _build(name, venv, lockfile)
+        stamp.write_text(digest)
+    return peer_python(name)
+
+
+def _build(name: str, venv: Path, lockfile: Path) -> None:
     if venv.exists():
         shutil.rmtree(venv)
     env = {**os.environ, "VIRTUAL_ENV": str(venv)}
@@ -65,5 +75,3 @@ def ensure_peer_venv(name: str) -> Path:
         check=True,
         env=env,
     )
-    stamp.write_text(digest)
-    return peer_python(name)

@@ -65,10 +65,10 @@ def test_the_policy_creates_connections_and_arms_receivers(database: Database, t
             status = client.post("/webhooks/jira/jira", content=BODY, headers=signed("second-secret")).status_code
             return True if status == 200 else None
 
-        wait_for(rotated, timeout=10)
+        wait_for(rotated, timeout=60)
         assert client.post("/webhooks/jira/jira", content=BODY, headers=signed("first-secret")).status_code == 401
         assert client.head("/webhooks/trello/boards").status_code == 404
 
         policy.write_text("connections: [this is: broken")  # a broken edit keeps the policy in force
-        wait_for(lambda: client.app.state.baton.policy.last_error, timeout=10)  # type: ignore[attr-defined]
+        wait_for(lambda: client.app.state.baton.policy.last_error, timeout=60)  # type: ignore[attr-defined]
         assert client.post("/webhooks/jira/jira", content=BODY, headers=signed("second-secret")).status_code == 200
