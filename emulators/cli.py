@@ -56,6 +56,11 @@ class Options:
     trello_token: str = DEMO_CREDENTIALS["trello"]["token"]
     trello_secret: str = DEMO_CREDENTIALS["trello"]["app_secret"]
     asana_token: str = DEMO_CREDENTIALS["asana"]["access_token"]
+    asana_plan: str = "paid"
+
+    def vendor_options(self, vendor: str) -> dict[str, str]:
+        """Vendor-specific settings passed to the emulator (not written to the policy file)."""
+        return {"asana": {"plan": self.asana_plan}}.get(vendor, {})
 
     def credentials(self, vendor: str) -> dict[str, str]:
         """The credential values a vendor emulator accepts (and the policy file lists)."""
@@ -96,6 +101,7 @@ def build_served(vendor_ports: list[tuple[str, int]], options: Options) -> tuple
             webhook_time_scale=options.webhook_time_scale,
             jira_site=jira_site,
             credentials=credentials,
+            options=options.vendor_options(name),
         )
         served.append(ServedApp(plugin.build_app(config), port))
         secret = credentials.get(plugin.webhook_secret) if plugin.webhook_secret else None
@@ -153,6 +159,16 @@ TrelloKeyOpt = Annotated[str, typer.Option("--trello-key")]
 TrelloTokenOpt = Annotated[str, typer.Option("--trello-token")]
 TrelloSecretOpt = Annotated[str, typer.Option("--trello-secret")]
 AsanaTokenOpt = Annotated[str, typer.Option("--asana-token")]
+
+
+class AsanaPlanChoice(StrEnum):
+    """Asana domain plans (the per-minute rate limit: free 150, paid 1,500)."""
+
+    FREE = "free"
+    PAID = "paid"
+
+
+AsanaPlanOpt = Annotated[AsanaPlanChoice, typer.Option("--asana-plan", help="Asana plan: free (150/min) or paid.")]
 PortOpt = Annotated[int | None, typer.Option("--port", help="Port (default: 8101 jira, 8102 trello, 8103 asana).")]
 
 
@@ -160,6 +176,8 @@ def _options(values: dict[str, object]) -> Options:
     """Options from a command's keyword arguments (others, such as ports, are ignored)."""
     chosen = {k: v for k, v in values.items() if k in Options.__dataclass_fields__}
     chosen["rate_limit"] = chosen["rate_limit"] is Switch.ON
+    if "asana_plan" in chosen:
+        chosen["asana_plan"] = str(chosen["asana_plan"])
     return Options(**chosen)  # type: ignore[arg-type]
 
 
@@ -183,6 +201,7 @@ def _single(vendor: str) -> None:
         trello_token: TrelloTokenOpt = DEMO_CREDENTIALS["trello"]["token"],
         trello_secret: TrelloSecretOpt = DEMO_CREDENTIALS["trello"]["app_secret"],
         asana_token: AsanaTokenOpt = DEMO_CREDENTIALS["asana"]["access_token"],
+        asana_plan: AsanaPlanOpt = AsanaPlanChoice.PAID,
     ) -> None:
         _run([(vendor, port or DEFAULT_PORTS[vendor])], _options(dict(locals())))
 
@@ -216,6 +235,7 @@ def emulate_all(
     trello_token: TrelloTokenOpt = DEMO_CREDENTIALS["trello"]["token"],
     trello_secret: TrelloSecretOpt = DEMO_CREDENTIALS["trello"]["app_secret"],
     asana_token: AsanaTokenOpt = DEMO_CREDENTIALS["asana"]["access_token"],
+    asana_plan: AsanaPlanOpt = AsanaPlanChoice.PAID,
 ) -> None:
     """Run the Jira, Trello and Asana emulators together (one organisation, one process)."""
     values = dict(locals())
@@ -224,4 +244,4 @@ def emulate_all(
         ("trello", values.pop("trello_port")),
         ("asana", values.pop("asana_port")),
     ]
-    _run(ports, _options(**values))
+    _run(ports, _options(values))

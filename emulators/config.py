@@ -20,7 +20,7 @@ def default_now(wall: datetime | None = None) -> datetime:
 
 @dataclass
 class EmulatorConfig:
-    """Settings of one vendor emulator; `credentials` holds the vendor's demo credential values by name."""
+    """Settings of one vendor emulator; `credentials` holds demo credential values, `options` vendor settings."""
 
     vendor: str
     seed: int = 1
@@ -38,6 +38,7 @@ class EmulatorConfig:
     webhook_time_scale: float = 0.01
     jira_site: str = DEFAULT_JIRA_SITE
     credentials: dict[str, str] = field(default_factory=dict)
+    options: dict[str, str] = field(default_factory=dict)  # vendor-specific settings, e.g. Asana's plan
 
     def __post_init__(self) -> None:
         parse_fault_spec(self.faults)

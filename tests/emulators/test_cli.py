@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+import pytest
 import yaml
 from typer.testing import CliRunner
 
+from emulators import registry
 from emulators.cli import Options, build_served, emulate_app
 from emulators.policy import RunningVendor, write_policy
 from emulators.registry import get_vendor, register
@@ -15,7 +17,10 @@ from emulators.server import running_server
 from tests.emulators.example_vendor import PLUGIN
 
 
-def test_unknown_vendor_is_a_clear_error() -> None:
+def test_unknown_vendor_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    # No vendor package importable and none registered: the state before a vendor exists.
+    monkeypatch.setattr(registry, "BUILTIN_VENDOR_MODULES", {})
+    monkeypatch.setattr(registry, "_PLUGINS", {})
     result = CliRunner().invoke(emulate_app, ["asana", "--items", "300"])
     assert result.exit_code == 2
     assert "no emulator registered for 'asana'" in result.output

@@ -1,0 +1,1 @@
+"""The Asana API 1.0 routers, one per resource family."""
