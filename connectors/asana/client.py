@@ -247,7 +247,7 @@ class AsanaClient:
         return self._sdk.call_api(
             path,
             "GET",
-            query_params=list(params.items()),
+            query_params=dict(params),
             header_params={"Accept": "application/json"},
             response_type=object,
             auth_settings=["personalAccessToken"],
