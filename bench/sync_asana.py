@@ -69,7 +69,7 @@ def main() -> None:
     with HARNESS.running(seed=args.seed, items=args.items) as running:
         minimum = running.minimum_full_sync_requests()
         if args.compare:
-            for bulk in (BulkPath.HTTPX, BulkPath.SDK):
+            for bulk in (BulkPath.HTTPX, BulkPath.SDK, BulkPath.HTTPX, BulkPath.SDK):
                 items, seconds, requests = pull_only(running, bulk)
                 print(
                     f"pull via {bulk}: {items} items in {seconds:.1f} s = {items / seconds:.0f} items/s, "
