@@ -161,9 +161,10 @@ class EventRenderer:
             "created_at": format_time(at),
             "action": action,
             "resource": resource,
-            "parent": parent,
             "type": resource["resource_type"],
         }
+        if parent is not None:  # the spec's EventResponse.parent is not nullable: null parents are left out
+            body["parent"] = parent
         if change is not None:
             body["change"] = change
         return body

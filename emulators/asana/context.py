@@ -22,7 +22,7 @@ from emulators.asana.paging import Fetch, Pager
 from emulators.asana.queries import TaskQueries
 from emulators.asana.settings import AsanaSettings
 from emulators.asana.stories import StoryRenderer
-from emulators.asana.tasks import TaskRenderer
+from emulators.asana.tasks import TaskRenderer, task_compact
 from emulators.org.model import Item
 from emulators.runtime import EmulatorRuntime
 
@@ -117,12 +117,7 @@ class AsanaContext:
     def render_task(self, item: Item, tree: FieldTree | None) -> dict[str, Any]:
         """A task in a listing: compact without opt_fields (cheap), else the selected fields."""
         if tree is None:
-            return {
-                "gid": item.external_id,
-                "resource_type": "task",
-                "name": item.title,
-                "resource_subtype": "default_task",
-            }
+            return task_compact(item)
         return dict(select(self.tasks.record(item, set(tree)), tree))
 
     # ----- lookups that 404 like Asana

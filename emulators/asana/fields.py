@@ -58,7 +58,8 @@ def parse_opt_fields(raw: str | None) -> FieldTree | None:
 def compact(value: Any) -> Any:
     """The compact form of a resource (by its resource_type), recursively; other values unchanged."""
     if isinstance(value, Mapping):
-        keys = COMPACT_FIELDS.get(str(value.get("resource_type")))
+        # Only resources (they have a gid) have compact forms; webhook filters also carry a resource_type.
+        keys = COMPACT_FIELDS.get(str(value.get("resource_type"))) if "gid" in value else None
         chosen = value.items() if keys is None else ((k, value[k]) for k in keys if k in value)
         return {k: compact(v) for k, v in chosen}
     if isinstance(value, list):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from html import escape
 from typing import Any
 
@@ -9,10 +11,13 @@ from emulators.asana.catalog import Catalog
 from emulators.asana.dependencies import DependencyGraph
 from emulators.asana.hierarchy import Hierarchy
 from emulators.asana.timefmt import format_date, format_time
+from emulators.events import ChangeEvent
 from emulators.org.model import Item
 from emulators.store import ItemStore
 
 __all__ = ["TaskRenderer", "number_text", "task_compact"]
+
+_REFERENCE_CACHE = 4096
 
 
 def number_text(value: float | None) -> str | None:
@@ -37,18 +42,32 @@ class TaskRenderer:
         self.catalog = catalog
         self.hierarchy = hierarchy
         self.graph = graph
+        # Parents (epics, stories) are referenced by many tasks: keep their compact form instead of
+        # generating them again for every child; any write to a task drops its entry.
+        self._cache: OrderedDict[int, dict[str, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+        store.bus.subscribe(self._forget)
 
     def reference(self, index: int) -> dict[str, Any]:
         """`{gid, resource_type, name, resource_subtype}` of a task (name read from the item)."""
+        with self._lock:
+            cached = self._cache.get(index)
+            if cached is not None:
+                self._cache.move_to_end(index)
+                return cached
         item = self.store.get(index, include_deleted=True)
         if item is None:
             raise KeyError(index)
-        return {
-            "gid": item.external_id,
-            "resource_type": "task",
-            "name": item.title,
-            "resource_subtype": "default_task",
-        }
+        reference = task_compact(item)
+        with self._lock:
+            self._cache[index] = reference
+            if len(self._cache) > _REFERENCE_CACHE:
+                self._cache.popitem(last=False)
+        return reference
+
+    def _forget(self, change: ChangeEvent) -> None:
+        with self._lock:
+            self._cache.pop(change.after.index, None)
 
     def record(self, item: Item, wanted: set[str] | None = None) -> dict[str, Any]:
         """The full task record; with `wanted`, fields that cost lookups are filled only when wanted."""
@@ -92,10 +111,8 @@ class TaskRenderer:
             "tags": [catalog.tag(label) for label in item.labels],
             "custom_fields": self.custom_fields(item),
             "followers": followers,
-            "dependencies": [self.reference(i) for i in self.graph.dependencies(item.index)]
-            if want("dependencies")
-            else [],
-            "dependents": [self.reference(i) for i in self.graph.dependents(item.index)] if want("dependents") else [],
+            "dependencies": self._references(self.graph.dependencies(item.index)) if want("dependencies") else [],
+            "dependents": self._references(self.graph.dependents(item.index)) if want("dependents") else [],
             "hearted": False,
             "hearts": [],
             "liked": False,
@@ -108,6 +125,7 @@ class TaskRenderer:
         }
 
     def _references(self, indices: list[int]) -> list[dict[str, Any]]:
+        """Compact references of several tasks."""
         return [self.reference(i) for i in indices]
 
     def custom_fields(self, item: Item) -> list[dict[str, Any]]:

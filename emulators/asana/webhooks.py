@@ -68,9 +68,9 @@ def _time(value: float | None) -> str | None:
 
 
 def webhook_record(subscription: Subscription) -> dict[str, Any]:
-    """The full webhook record."""
+    """The full webhook record (timestamps that do not exist yet are left out: the spec's are not nullable)."""
     data = subscription.data
-    return {
+    record = {
         "gid": subscription.id,
         "resource_type": "webhook",
         "active": subscription.active,
@@ -87,6 +87,7 @@ def webhook_record(subscription: Subscription) -> dict[str, Any]:
         "filters": data.get("filters", []),
         "is_workspace_webhook": data.get("is_workspace_webhook", False),
     }
+    return {key: value for key, value in record.items() if value is not None}
 
 
 def _passes(event: dict[str, Any], filters: Sequence[dict[str, Any]]) -> bool:

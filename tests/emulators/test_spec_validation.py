@@ -29,3 +29,14 @@ def test_yaml_specs_load_with_string_response_codes() -> None:
     request = httpx.Request("GET", f"{SERVER}/api/1.0/workspaces")
     body = {"data": [{"gid": "1", "resource_type": "workspace", "name": "Acme"}]}
     validate_exchange("asana", httpx.Response(200, json=body, request=request), server=f"{SERVER}/api/1.0")
+
+
+def test_null_is_accepted_where_an_allof_member_says_nullable_and_nowhere_else() -> None:
+    request = httpx.Request("GET", f"{SERVER}/api/1.0/tasks/1")
+    task = {"gid": "1", "resource_type": "task", "name": "t", "parent": None, "assignee": None}
+    validate_exchange("asana", httpx.Response(200, json={"data": task}, request=request), server=f"{SERVER}/api/1.0")
+    broken = {**task, "memberships": None}
+    with pytest.raises(Exception, match="not valid"):
+        validate_exchange(
+            "asana", httpx.Response(200, json={"data": broken}, request=request), server=f"{SERVER}/api/1.0"
+        )
