@@ -12,7 +12,7 @@ from emulators.clock import EmulatorClock
 from emulators.events import ChangeBus, ChangeEvent, ChangeKind
 from emulators.org.generator import Organisation
 from emulators.org.identity import item_identity
-from emulators.org.model import Event, EventKind, Item, ItemType, Vendor
+from emulators.org.model import Event, EventKind, GeneratedItem, Item, ItemType, Vendor
 from emulators.org.timeline import apply_event, current_value
 
 __all__ = ["ItemStore", "NewItem"]
@@ -74,6 +74,18 @@ class ItemStore:
         else:
             return None
         return item if include_deleted or not item.deleted else None
+
+    def get_with_history(self, index: int, *, include_deleted: bool = False) -> GeneratedItem | None:
+        """The current item and its events in one read (one generation for untouched items), or None."""
+        with self._lock:
+            entry = self._overlay.get(index)
+        if entry is not None:
+            found = GeneratedItem(entry[0], tuple(entry[1]))
+        elif 0 <= index < self.org.item_count(self.vendor):
+            found = self.org.generate(self.vendor, index)
+        else:
+            return None
+        return found if include_deleted or not found.item.deleted else None
 
     def history(self, index: int) -> tuple[Event, ...]:
         """All events of an item, oldest first (empty when unknown)."""

@@ -194,6 +194,9 @@ class EventKind(StrEnum):
     DUE = "due"
     TITLE = "title"
     DELETED = "deleted"
+    # Written only through a vendor API (Trello cards): archive / restore, and description edits.
+    ARCHIVED = "archived"
+    DESCRIPTION = "description"
 
 
 def event_serial(index: int, number: int) -> int:
@@ -263,6 +266,8 @@ class Item:
     resolved_at: float | None
     last_activity_at: float
     deleted: bool = False
+    # Archive state set through a vendor API; None = never set, the vendor's own rule applies (Trello).
+    archived: bool | None = None
 
 
 @dataclass(frozen=True)

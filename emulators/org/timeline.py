@@ -67,6 +67,10 @@ def _fold(state: dict[str, Any], event: Event, workflow: Workflow, *, human: boo
         state["title"] = value
     elif kind is EventKind.DELETED:
         state["deleted"] = True
+    elif kind is EventKind.ARCHIVED:
+        state["archived"] = value == "true"
+    elif kind is EventKind.DESCRIPTION:
+        state["description"] = value or ""
 
 
 def _current(state: dict[str, Any], kind: EventKind) -> str | None:
@@ -89,7 +93,16 @@ def _current(state: dict[str, Any], kind: EventKind) -> str | None:
         return None if state["due"] is None else str(state["due"].isoformat())
     if kind is EventKind.TITLE:
         return str(state["title"])
+    if kind is EventKind.ARCHIVED:
+        return _encode_archived(state["archived"])
+    if kind is EventKind.DESCRIPTION:
+        return str(state["description"])
     return None
+
+
+def _encode_archived(archived: bool | None) -> str | None:
+    """An explicit archive state as an event value ("true" / "false"), None when never set."""
+    return None if archived is None else "true" if archived else "false"
 
 
 def current_value(item: Item, kind: EventKind) -> str | None:
@@ -112,6 +125,10 @@ def current_value(item: Item, kind: EventKind) -> str | None:
         return None if item.due is None else item.due.isoformat()
     if kind is EventKind.TITLE:
         return item.title
+    if kind is EventKind.ARCHIVED:
+        return _encode_archived(item.archived)
+    if kind is EventKind.DESCRIPTION:
+        return item.description
     return None
 
 
