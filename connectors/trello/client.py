@@ -32,6 +32,7 @@ from connectors.http import (
     ConcurrencyGate,
     RateGate,
     ResilientCaller,
+    SystemTime,
     TimeSource,
     VendorHttp,
     error_for_status,
@@ -69,7 +70,9 @@ _GATES_LOCK = threading.Lock()
 def _shared_gate(scope: str, secret: str, limit: int, window: float, time_source: TimeSource) -> RateGate:
     """One gate per (scope, credential, clock) in the process: connections sharing a token share its budget."""
     fingerprint = hashlib.sha256(f"{scope}:{secret}:{limit}:{window}".encode()).hexdigest()
-    key = (scope, fingerprint, id(time_source))
+    # The real clock is one clock: connections of a process that share a token share its budget.
+    clock = 0 if isinstance(time_source, SystemTime) else id(time_source)
+    key = (scope, fingerprint, clock)
     with _GATES_LOCK:
         gate = _GATES.get(key)
         if gate is None:

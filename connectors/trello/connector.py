@@ -5,7 +5,8 @@
   passed its oldest card's creation second (see :mod:`connectors.trello.history`). The board's cursor (its
   newest action id) rides on its last batch.
 - Incremental pull, per board: actions ``since`` the board's cursor, then a re-read of every card they
-  touched (card + its actions, as :meth:`fetch`); ``deleteCard`` (or a 404) tombstones. More than
+  touched, with the transitions of the new actions (and, for a card now done or cancelled whose closing
+  is not among them, its own recent actions, for ``resolved_at``); ``deleteCard`` (or a 404) tombstones. More than
   ``FULL_REPULL_THRESHOLD`` touched cards re-pull the board instead (cheaper in requests).
 - Boards are pulled concurrently (``max_concurrency`` threads), under the rate gates of the client.
 """
@@ -35,6 +36,7 @@ from connectors.trello.fanin import fan_in
 from connectors.trello.history import HistoryFold
 from connectors.trello.mapping import (
     BoardContext,
+    CardHistory,
     action_second,
     board_context,
     id_second,
@@ -42,6 +44,7 @@ from connectors.trello.mapping import (
     map_card,
     map_list,
     map_member,
+    needs_closing_history,
     statuses_of,
 )
 from connectors.trello.webhooks import CARD_ACTIONS, parse_trello_webhook, verify_trello_signature
@@ -225,27 +228,38 @@ class TrelloConnector:
         to_read = [card_id for card_id in touched if card_id not in deleted]
         pages = actions.pages
         people = fold.take_people()
-        chunks = [
-            to_read[i : i + CARDS_PER_INCREMENTAL_BATCH] for i in range(0, len(to_read), CARDS_PER_INCREMENTAL_BATCH)
-        ]
-        for position, chunk in enumerate(chunks or [[]]):
+        step = CARDS_PER_INCREMENTAL_BATCH
+        chunks = [to_read[i : i + step] for i in range(0, len(to_read), step)] or [[]]
+        for position, chunk in enumerate(chunks):
+            before = self.api.requests_made
             items: list[WorkItemIn] = []
             gone = sorted(deleted) if position == 0 else []
             for card_id in chunk:
-                item = self.fetch(card_id)
+                item = self._reread(card_id, fold.pop(card_id))
                 if item is None:
                     gone.append(card_id)
                 else:
                     items.append(item)
-            last = position == max(len(chunks), 1) - 1
+            last = position == len(chunks) - 1
             yield Batch(
                 items=tuple(items),
                 people=people if position == 0 else (),
                 deleted_external_ids=tuple(gone),
                 cursor=CursorUpdate(CURSOR_NAME, newest, scope=context.board_id) if last else None,
-                pages=pages + 2 * len(chunk),
+                pages=pages + self.api.requests_made - before,
             )
             pages = 0
+
+    def _reread(self, card_id: str, recent: CardHistory) -> WorkItemIn | None:
+        """A touched card now, with the history of the new actions (its whole recent history if it closed)."""
+        try:
+            card = self.api.card(card_id, CARD_FIELDS)
+        except NotFound:
+            return None
+        context = self._context_for(str(card.get("idBoard") or ""))
+        if needs_closing_history(card, context, recent):
+            return self._map_with_card_actions(card, context)
+        return map_card(card, context, recent)
 
     # ----- single items and census -----------------------------------------------------------------
 
@@ -257,11 +271,14 @@ class TrelloConnector:
             card = self.api.card(external_id, CARD_FIELDS)
         except NotFound:
             return None
-        context = self._context_for(str(card.get("idBoard") or ""))
+        return self._map_with_card_actions(card, self._context_for(str(card.get("idBoard") or "")))
+
+    def _map_with_card_actions(self, card: Mapping[str, Any], context: BoardContext) -> WorkItemIn:
+        card_id = str(card["id"])
         fold = HistoryFold(context)
-        for action in self.api.card_actions(external_id, ACTION_FILTER, CARD_ACTIONS_LIMIT):
+        for action in self.api.card_actions(card_id, ACTION_FILTER, CARD_ACTIONS_LIMIT):
             fold.add(action)
-        return map_card(card, context, fold.pop(external_id))
+        return map_card(card, context, fold.pop(card_id))
 
     def census(self, container: ContainerIn) -> set[str]:
         """Every card id of a board (or list), archived included, by id-only pages."""

@@ -42,6 +42,7 @@ __all__ = [
     "map_card",
     "map_list",
     "map_member",
+    "needs_closing_history",
     "parse_trello_datetime",
     "statuses_of",
 ]
@@ -362,6 +363,14 @@ def _resolved_at(category: StatusCategory, history: CardHistory, fallback: datet
         return None
     closing = [t.changed_at for t in history.transitions if t.field == "status" and t.to_category in CLOSED_CATEGORIES]
     return max(closing) if closing else fallback
+
+
+def needs_closing_history(card: Json, context: BoardContext, history: CardHistory) -> bool:
+    """Whether ``history`` lacks the move that closed a done/cancelled card (``resolved_at`` needs it)."""
+    category = card_category(context, context.list_name(card.get("idList")), bool(card.get("closed", False)))
+    if category not in CLOSED_CATEGORIES:
+        return False
+    return not any(t.field == "status" and t.to_category in CLOSED_CATEGORIES for t in history.transitions)
 
 
 def _raw(card: Json) -> dict[str, Any]:

@@ -199,7 +199,6 @@ class TrelloHarness:
         )
         app, ctx = build_trello(config, emulator_limits)
         with running_server(app) as base_url:
-            extra: dict[str, Any] = {} if time_source is None else {"time_source": time_source}
             connector_config = ConnectorConfig(
                 name="trello-emulator",
                 vendor=Vendor.TRELLO,
@@ -207,7 +206,7 @@ class TrelloHarness:
                 credentials=dict(CREDENTIALS),
                 max_concurrency=max_concurrency,
                 timeout_seconds=timeout_seconds,
-                **extra,
+                time_source=time_source or EmulatorDrivenTime(ctx),
             )
             yield RunningTrello(config=connector_config, ctx=ctx, base_url=base_url)
 
