@@ -64,8 +64,9 @@ CARDS_PER_INCREMENTAL_BATCH = 50
 class _ActionStream:
     """A board's actions, newest first, fetched a page at a time as they are consumed."""
 
-    def __init__(self, api: TrelloApi, board_id: str, since: str | None) -> None:
+    def __init__(self, api: TrelloApi, board_id: str, since: str | None, limit: int) -> None:
         self._api = api
+        self._limit = limit
         self._board_id = board_id
         self._since = since
         self._before: str | None = None
@@ -77,10 +78,10 @@ class _ActionStream:
         if self._exhausted:
             return False
         page = self._api.actions_page(
-            self._board_id, action_filter=ACTION_FILTER, limit=PAGE_LIMIT, since=self._since, before=self._before
+            self._board_id, action_filter=ACTION_FILTER, limit=self._limit, since=self._since, before=self._before
         )
         self.pages += 1
-        self._exhausted = len(page) < PAGE_LIMIT
+        self._exhausted = len(page) < self._limit
         if page:
             self._before = str(page[-1]["id"])
             self._buffer.extend(page)
@@ -117,8 +118,12 @@ class TrelloConnector:
         bulk: BulkPath = "httpx",
         limits: TrelloLimits | None = None,
         api: TrelloApi | None = None,
+        page_limit: int = PAGE_LIMIT,
     ) -> None:
+        if not 1 <= page_limit <= PAGE_LIMIT:
+            raise ValueError(f"page_limit must be within 1..{PAGE_LIMIT}")
         self.config = config
+        self.page_limit = page_limit
         self.api = api or TrelloApi(config, bulk=bulk, limits=limits)
         self._contexts: dict[str, BoardContext] = {}
 
@@ -188,15 +193,15 @@ class TrelloConnector:
         return lambda: self._pull_board_since(context, cursor)
 
     def _pull_board_full(self, context: BoardContext) -> Iterator[Batch]:
-        actions = _ActionStream(self.api, context.board_id, since=None)
+        actions = _ActionStream(self.api, context.board_id, since=None, limit=self.page_limit)
         first = actions.peek()
         newest = str(first["id"]) if first is not None else None
         fold = HistoryFold(context)
         before: str | None = None
         action_pages = 0
         while True:
-            page = self.api.cards_page(context.board_id, fields=CARD_FIELDS, limit=PAGE_LIMIT, before=before)
-            last = len(page) < PAGE_LIMIT
+            page = self.api.cards_page(context.board_id, fields=CARD_FIELDS, limit=self.page_limit, before=before)
+            last = len(page) < self.page_limit
             oldest = min((str(card["id"]) for card in page), default=None)
             if oldest is not None:
                 actions.feed_until(id_second(oldest) or 0, fold)
@@ -209,7 +214,7 @@ class TrelloConnector:
             before = oldest
 
     def _pull_board_since(self, context: BoardContext, cursor: str) -> Iterator[Batch]:
-        actions = _ActionStream(self.api, context.board_id, since=cursor)
+        actions = _ActionStream(self.api, context.board_id, since=cursor, limit=self.page_limit)
         fold = HistoryFold(context)
         touched: dict[str, None] = {}
         newest: str | None = None
@@ -286,12 +291,12 @@ class TrelloConnector:
         before: str | None = None
         while True:
             if container.kind == ContainerKind.LIST:
-                page = self.api.list_cards_page(container.external_id, limit=PAGE_LIMIT, before=before)
+                page = self.api.list_cards_page(container.external_id, limit=self.page_limit, before=before)
             else:
-                page = self.api.cards_page(container.external_id, fields="id", limit=PAGE_LIMIT, before=before)
+                page = self.api.cards_page(container.external_id, fields="id", limit=self.page_limit, before=before)
             page_ids = [str(card["id"]) for card in page]
             ids.update(page_ids)
-            if len(page_ids) < PAGE_LIMIT:
+            if len(page_ids) < self.page_limit:
                 return ids
             before = min(page_ids)
 
