@@ -100,11 +100,11 @@ class RunningTrello:
     # ----- writes through Trello's REST API ---------------------------------------------------------
 
     def _send(self, client: httpx.Client, method: str, path: str, params: dict[str, Any]) -> None:
-        response = client.request(method, f"/1/{path}", params={**params, **self._auth()})
+        response = client.request(method, f"/1/{path}", params={**params, **self.auth()})
         response.raise_for_status()
         self.writes.append(f"{method} {path}")
 
-    def _auth(self) -> dict[str, str]:
+    def auth(self) -> dict[str, str]:
         return {"key": CREDENTIALS["api_key"], "token": CREDENTIALS["token"]}
 
     def mutate(self, count: int, seed: int) -> None:
@@ -133,9 +133,7 @@ class RunningTrello:
                 elif kind == "points":
                     field_id = catalog.points_field_id(item.team)
                     body = {"value": {"number": str(rng.choice([1, 2, 3, 5, 8, 13]))}}
-                    response = client.put(
-                        f"/1/cards/{card}/customField/{field_id}/item", params=self._auth(), json=body
-                    )
+                    response = client.put(f"/1/cards/{card}/customField/{field_id}/item", params=self.auth(), json=body)
                     response.raise_for_status()
                     self.writes.append(f"PUT points {card}")
                 else:
