@@ -111,6 +111,7 @@ def child_sync(url: str) -> dict[str, float]:
         "items": report.items_seen,
         "requests": connector.requests_made,
         "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "cpu_s": resource.getrusage(resource.RUSAGE_SELF).ru_utime + resource.getrusage(resource.RUSAGE_SELF).ru_stime,
     }
 
 
@@ -126,6 +127,7 @@ def child_pull(url: str, bulk: str) -> dict[str, float]:
         "items": items,
         "requests": connector.requests_made,
         "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "cpu_s": resource.getrusage(resource.RUSAGE_SELF).ru_utime + resource.getrusage(resource.RUSAGE_SELF).ru_stime,
     }
 
 
@@ -173,8 +175,8 @@ def main() -> None:
         "a fresh SQLite store, self-throttled to 90 requests / 10 s per token as in production; then the bulk "
         "read path alone (full pull, no store, throttle lifted): httpx vs py-trello `fetch_json`.\n",
         f"Command: `{command}`  \nMachine: {machine_summary()}\n",
-        "| cards | full sync s | cards/s | peak RSS MB | requests | minimum | pull httpx s (RSS MB) "
-        "| pull py-trello s (RSS MB) |",
+        "| cards | full sync s | cards/s | peak RSS MB | requests | minimum | pull httpx: wall s / client CPU s "
+        "| pull py-trello: wall s / client CPU s |",
         "|---|---|---|---|---|---|---|---|",
     ]
     figures: list[Figure] = []
@@ -185,8 +187,8 @@ def main() -> None:
         rate = sync["items"] / sync["seconds"]
         lines.append(
             f"| {result['cards']:,} | {sync['seconds']:.1f} | {rate:,.0f} | {sync['rss_mb']:.0f} | "
-            f"{sync['requests']:,.0f} | {result['minimum']:,} | {fast['seconds']:.1f} ({fast['rss_mb']:.0f}) | "
-            f"{sdk['seconds']:.1f} ({sdk['rss_mb']:.0f}) |"
+            f"{sync['requests']:,.0f} | {result['minimum']:,} | {fast['seconds']:.1f} / {fast['cpu_s']:.1f} | "
+            f"{sdk['seconds']:.1f} / {sdk['cpu_s']:.1f} |"
         )
         figures += [
             Figure(f"trello_full_sync_cards_per_s_{size}", round(rate), "cards/s", "", command),
@@ -200,6 +202,8 @@ def main() -> None:
             ),
             Figure(f"trello_pull_httpx_s_{size}", round(fast["seconds"], 2), "s", "", command),
             Figure(f"trello_pull_pytrello_s_{size}", round(sdk["seconds"], 2), "s", "", command),
+            Figure(f"trello_pull_httpx_client_cpu_s_{size}", round(fast["cpu_s"], 2), "s", "", command),
+            Figure(f"trello_pull_pytrello_client_cpu_s_{size}", round(sdk["cpu_s"], 2), "s", "", command),
         ]
         print(lines[-1], flush=True)
     if not args.no_record:

@@ -115,7 +115,7 @@ class TrelloConnector:
         self,
         config: ConnectorConfig,
         *,
-        bulk: BulkPath = "httpx",
+        bulk: BulkPath = "sdk",
         limits: TrelloLimits | None = None,
         api: TrelloApi | None = None,
         page_limit: int = PAGE_LIMIT,
