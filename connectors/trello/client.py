@@ -200,9 +200,7 @@ def _translate_sdk_error(error: ResourceUnavailable) -> ConnectorError:
 class TrelloApi:
     """One Trello account: py-trello for every call (or httpx for the paged reads, when configured)."""
 
-    def __init__(
-        self, config: ConnectorConfig, *, bulk: BulkPath = "sdk", limits: TrelloLimits | None = None
-    ) -> None:
+    def __init__(self, config: ConnectorConfig, *, bulk: BulkPath = "sdk", limits: TrelloLimits | None = None) -> None:
         credentials = config.credentials
         self.api_key = credentials.get("api_key", "")
         self.token = credentials.get("token", "")
