@@ -11,6 +11,7 @@ from cli.apikey import apikey_app
 from cli.context import CliContext
 from cli.db import db_app
 from cli.policy import policy_app
+from cli.rules import rules_app
 from cli.serve import serve
 from core.version import baton_version
 from emulators.cli import emulate_app
@@ -50,5 +51,6 @@ def build_cli() -> typer.Typer:
     app.add_typer(db_app, name="db")
     app.add_typer(apikey_app, name="apikey")
     app.add_typer(policy_app, name="policy")
+    app.add_typer(rules_app, name="rules")
     app.add_typer(emulate_app, name="emulate")
     return app

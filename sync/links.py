@@ -281,12 +281,12 @@ def _lookup(session: Session, refs: Sequence[tuple[int, ItemRef | None, str, int
     if by_external:
         ids = sorted({external for _, external in by_external})
         found_ext: dict[tuple[str, str], int] = {}
-        for row in session.execute(
+        for item_id, source, external_id in session.execute(
             select(ITEMS.c.id, ITEMS.c.source, ITEMS.c.external_id)
             .where(ITEMS.c.external_id.in_(ids), ITEMS.c.deleted_at.is_(None))
             .order_by(ITEMS.c.id.desc())
         ).all():
-            found_ext[(str(row.source), str(row.external_id))] = int(row.id)
+            found_ext[(str(source), str(external_id))] = int(item_id)
         for ref_key, ext_links in by_external.items():
             if ref_key in found_ext:
                 for link_id, _ in ext_links:

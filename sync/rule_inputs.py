@@ -211,7 +211,7 @@ class ContainerInfo:
 
 
 class StatusResolver:
-    """The category rules use: the policy's override for the raw status (team, connection, global), else the stored one."""
+    """The category rules use: the policy's override of the raw status (team, connection, global), else the stored."""
 
     def __init__(self, mapping: StatusMapping) -> None:
         self._mapping = mapping
@@ -297,8 +297,8 @@ def _resolve_container_teams(
 ) -> dict[int, str | None]:
     """container id -> owning team: owned directly, else inherited from the parent container."""
     owned: dict[int, str] = {}
-    for team_name, team in policy.teams.items():
-        for ref in team.containers:
+    for team_name, settings in policy.teams.items():
+        for ref in settings.containers:
             connection_id = connection_ids.get(ref.connection)
             for row in rows:
                 if _ref_matches(ref, row, connection_id):
@@ -307,15 +307,15 @@ def _resolve_container_teams(
     resolved: dict[int, str | None] = {}
     for container_id in parents:
         current: int | None = container_id
-        team: str | None = None
+        owner: str | None = None
         for _ in range(8):
             if current is None:
                 break
             if current in owned:
-                team = owned[current]
+                owner = owned[current]
                 break
             current = parents.get(current)
-        resolved[container_id] = team
+        resolved[container_id] = owner
     return resolved
 
 

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, or_, select
 
 from core.policy import Policy, RuleId
 from core.policy.rules import AgingWip, DuplicateCandidate
@@ -21,7 +21,7 @@ from core.policy.status_mapping import normalise_status
 from models.db import Database
 from models.enums import ContainerKind, ItemType, SprintState, StatusCategory, Vendor
 from models.tables import ITEMS, LABELS, LINKS, MEMBERSHIPS, TRANSITIONS
-from sync.rule_inputs import ContainerInfo, Organisation, is_open, read_rule_items
+from sync.rule_inputs import ContainerInfo, Organisation, read_rule_items
 from sync.rules.blocking import ColumnLoad, HeldItem, PersonLoad
 from sync.rules.calendar import DAY_SECONDS
 from sync.rules.cross_tool import DuplicatePair, LinkedPair, PairSide, blocking_keys, normalise_title
@@ -410,12 +410,12 @@ def read_observed_statuses(
     historical: dict[int, dict[str, str]] = defaultdict(dict)
     moves: dict[int, Counter[tuple[str, str]]] = defaultdict(Counter)
     complete: set[int] = set()
-    for container in organisation.containers.values():
-        if container.kind in (ContainerKind.LIST.value, ContainerKind.SECTION.value):
-            parent = primary_of.get(container.id)
-            if parent is not None and parent.id != container.id:
+    for column in organisation.containers.values():
+        if column.kind in (ContainerKind.LIST.value, ContainerKind.SECTION.value):
+            parent = primary_of.get(column.id)
+            if parent is not None and parent.id != column.id:
                 complete.add(parent.id)
-                current[parent.id].setdefault(normalise_status(container.name), (container.name, None, 0))
+                current[parent.id].setdefault(normalise_status(column.name), (column.name, None, 0))
     with database.read_session() as session:
         rows = session.execute(
             select(
@@ -448,24 +448,24 @@ def read_observed_statuses(
             .group_by(ITEMS.c.container_id, ITEMS.c.subcontainer_id, TRANSITIONS.c.from_value, TRANSITIONS.c.to_value)
         ).all()
     for row in rows:
-        container = top(row.container_id, row.subcontainer_id)
-        if container is None or (wanted is not None and container.id not in wanted):
+        owner = top(row.container_id, row.subcontainer_id)
+        if owner is None or (wanted is not None and owner.id not in wanted):
             continue
-        team, category = _effective(organisation, row)
+        _, category = _effective(organisation, row)
         key = normalise_status(row.status_raw)
-        name, known, count = current[container.id].get(key, (str(row.status_raw), None, 0))
+        name, known, count = current[owner.id].get(key, (str(row.status_raw), None, 0))
         if known is None or known is StatusCategory.UNKNOWN:
             known = category
-        current[container.id][key] = (name, known, count + int(row.n))
+        current[owner.id][key] = (name, known, count + int(row.n))
     for row in history:
-        container = top(row.container_id, row.subcontainer_id)
-        if container is None or (wanted is not None and container.id not in wanted):
+        owner = top(row.container_id, row.subcontainer_id)
+        if owner is None or (wanted is not None and owner.id not in wanted):
             continue
         for value in (row.from_value, row.to_value):
             if value:
-                historical[container.id].setdefault(normalise_status(value), str(value))
+                historical[owner.id].setdefault(normalise_status(value), str(value))
         if row.from_value and row.to_value:
-            moves[container.id][(str(row.from_value), str(row.to_value))] += int(row.n)
+            moves[owner.id][(str(row.from_value), str(row.to_value))] += int(row.n)
     statuses: list[ObservedStatus] = []
     workflows: list[ObservedWorkflow] = []
     for container_id in sorted(set(current) | set(historical)):
@@ -473,10 +473,10 @@ def read_observed_statuses(
         if container is None or (wanted is not None and container_id not in wanted):
             continue
         connection = organisation.connections.get(container.connection_id, ("?", Vendor.JIRA))[0]
-        for key, (name, category, count) in sorted(current[container_id].items()):
+        for _key, (name, seen, count) in sorted(current[container_id].items()):
             mapped = organisation.statuses.override(name, container.team, connection)
-            if mapped is None and category is not None and category is not StatusCategory.UNKNOWN:
-                mapped = category
+            if mapped is None and seen is not None and seen is not StatusCategory.UNKNOWN:
+                mapped = seen
             if mapped is None and count == 0:
                 mapped = default_category(name)
             statuses.append(ObservedStatus(container, name, mapped, count))
@@ -492,11 +492,3 @@ def read_observed_statuses(
             )
         )
     return statuses, workflows
-
-
-def open_categories() -> frozenset[StatusCategory]:
-    """The open categories (re-exported for the evaluator's light checks)."""
-    return frozenset(c for c in StatusCategory if is_open(c))
-
-
-_ = and_  # kept for readers composing filters

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from core.policy import Policy, RuleId
 from models.db import Database
@@ -414,6 +414,3 @@ def _people_with_open_r14(database: Database, organisation: Organisation) -> set
             ).scalars()
         )
     return {person_id for person_id, key in organisation.people.canonical.items() if key in keys}
-
-
-_ = or_

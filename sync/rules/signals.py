@@ -121,7 +121,7 @@ def blocked_since(item: RuleItem, ctx: RuleContext, labels: list[str]) -> dateti
     if label_start is not None:
         starts.append(label_start)
     for link in item.links:
-        if link.link_type.casefold() in BLOCKING_LINK_TYPES and link.target_category is not None:
-            if is_open(link.target_category):
-                starts.append(link.created_at)
+        blocking = link.link_type.casefold() in BLOCKING_LINK_TYPES
+        if blocking and link.target_category is not None and is_open(link.target_category):
+            starts.append(link.created_at)
     return min(starts) if starts else None

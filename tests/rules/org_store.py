@@ -99,7 +99,9 @@ def _discovery(org: Organisation, vendor: Vendor) -> Discovery:
         else:
             kind = ContainerKind.BOARD if vendor is Vendor.TRELLO else ContainerKind.PROJECT
             sub = ContainerKind.LIST if vendor is Vendor.TRELLO else ContainerKind.SECTION
-            containers.append(ContainerIn(kind, container, team.name, url=f"https://{vendor.value}.example/{container}"))
+            containers.append(
+                ContainerIn(kind, container, team.name, url=f"https://{vendor.value}.example/{container}")
+            )
             containers += [
                 ContainerIn(sub, column_id(container, i), status.name, parent_external_id=container)
                 for i, status in enumerate(team.workflow.statuses)

@@ -86,6 +86,10 @@ def fired_subjects(database: Database) -> dict[str, set[Subject]]:
 def score(planted: dict[str, set[Subject]], fired: dict[str, set[Subject]]) -> dict[str, Score]:
     rules = sorted(set(planted) | set(fired) | {f"R{i:02d}" for i in range(1, 21)})
     return {
-        rule: Score(len(planted.get(rule, set())), len(fired.get(rule, set())), len(planted.get(rule, set()) & fired.get(rule, set())))
+        rule: Score(
+            len(planted.get(rule, set())),
+            len(fired.get(rule, set())),
+            len(planted.get(rule, set()) & fired.get(rule, set())),
+        )
         for rule in rules
     }
