@@ -222,7 +222,7 @@ class StatusResolver:
         key = (normalise_status(raw), team, connection)
         if key not in self._cache:
             found = self._mapping.category_for(raw, team=team, connection=connection)
-            self._cache[key] = StatusCategory(found.value) if found is not None else None
+            self._cache[key] = StatusCategory(str(found)) if found is not None else None
         return self._cache[key]
 
     def category(
@@ -376,7 +376,7 @@ def assign_container_teams(database: Database, organisation: Organisation) -> in
     """Write each container's owning team (the ``container.team`` column); returns how many changed."""
     changed = 0
     with database.session() as session:
-        stored = dict(session.execute(select(CONTAINERS.c.id, CONTAINERS.c.team)).tuples().all())
+        stored = dict(session.execute(select(CONTAINERS.c.id, CONTAINERS.c.team)).all())
         for container in organisation.containers.values():
             if stored.get(container.id) != container.team:
                 session.execute(update(CONTAINERS).where(CONTAINERS.c.id == container.id).values(team=container.team))

@@ -53,8 +53,8 @@ def fired_subjects(database: Database) -> dict[str, set[Subject]]:
             int(r.id): (str(r.source), str(r.external_id))
             for r in session.execute(select(ITEMS.c.id, ITEMS.c.source, ITEMS.c.external_id)).all()
         }
-        containers = dict(session.execute(select(CONTAINERS.c.id, CONTAINERS.c.external_id)).tuples().all())
-        sprints = dict(session.execute(select(SPRINTS.c.id, SPRINTS.c.external_id)).tuples().all())
+        containers = dict(session.execute(select(CONTAINERS.c.id, CONTAINERS.c.external_id)).all())
+        sprints = dict(session.execute(select(SPRINTS.c.id, SPRINTS.c.external_id)).all())
         emails = {str(e) for e in session.execute(select(PEOPLE.c.email)).scalars() if e}
         rows = session.execute(
             select(FINDINGS.c.rule_id, FINDINGS.c.subject_type, FINDINGS.c.subject_key).where(
