@@ -46,7 +46,8 @@ def test_open_refresh_resolve_reopen(database: Database) -> None:
     assert (second.tallies["R01"].opened, second.tallies["R01"].refreshed) == (0, 1)
     [refreshed] = findings(database)
     assert refreshed["id"] == opened["id"]
-    assert refreshed["first_seen_at"] == NOW and refreshed["last_seen_at"] == later
+    assert refreshed["first_seen_at"] == NOW
+    assert refreshed["last_seen_at"] == later
 
     # Fixed upstream: a human comments; the next sweep resolves the finding.
     fixed = dataclasses.replace(
@@ -62,7 +63,9 @@ def test_open_refresh_resolve_reopen(database: Database) -> None:
     fourth = run_sweep(database, policy(), later + 40 * DAY, rules=STALE)
     assert fourth.tallies["R01"].opened == 1
     rows = findings(database)
-    assert len(rows) == 2 and rows[0]["resolved_at"] is not None and rows[1]["resolved_at"] is None
+    assert len(rows) == 2
+    assert rows[0]["resolved_at"] is not None
+    assert rows[1]["resolved_at"] is None
 
 
 def test_repeated_runs_keep_one_open_finding_per_rule_and_subject(database: Database) -> None:
@@ -95,7 +98,9 @@ def test_snooze_hides_until_expiry_and_the_finding_stays_open(database: Database
     assert hidden.snoozed_until == until
     run_sweep(database, policy(), NOW + DAY, rules=STALE)  # still firing: refreshed, still snoozed
     [row] = findings(database)
-    assert row["resolved_at"] is None and row["snoozed_until"] == until and row["snooze_reason"]
+    assert row["resolved_at"] is None
+    assert row["snoozed_until"] == until
+    assert row["snooze_reason"]
     assert row["last_seen_at"] == NOW + DAY
     assert [f.id for f in list_open_findings(database, until)] == [finding.id]  # expired: visible again
     with pytest.raises(ValueError, match="future"):
@@ -112,7 +117,9 @@ def test_incremental_evaluation_resolves_only_the_items_it_evaluated(database: D
     assert len(list_open_findings(database, NOW)) == 2
     later = NOW + DAY
     for item in (first, second):
-        store.put(dataclasses.replace(item, updated_at=later, version="2", transitions=(*item.transitions, comment(later))))
+        store.put(
+            dataclasses.replace(item, updated_at=later, version="2", transitions=(*item.transitions, comment(later)))
+        )
     summary = evaluate_items(database, policy(), [ids[0]], later, rules=STALE)
     assert summary.tallies["R01"].resolved == 1
     [left] = list_open_findings(database, later)
@@ -138,7 +145,8 @@ def test_team_and_rule_filters_limit_what_is_written_and_resolved(database: Data
     store = Store(database)
     store.put(jira_item(1, created_at=NOW - 60 * DAY, estimate=None))
     summary = run_sweep(database, policy(), NOW, team="design")
-    assert summary.items == 0 and not any(t.opened for t in summary.tallies.values())
+    assert summary.items == 0
+    assert not any(t.opened for t in summary.tallies.values())
     run_sweep(database, policy(), NOW, team="web", rules=[RuleId.R05])
     assert [f.rule_id for f in list_open_findings(database, NOW)] == ["R05"]
     # A category override in the policy changes what the rules see, without a re-sync.

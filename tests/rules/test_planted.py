@@ -26,8 +26,16 @@ def test_every_rule_finds_exactly_the_planted_subjects(database: Database, seed:
     scores = score(planted, fired)
     report = {rule: (s.planted, s.fired, s.hits) for rule, s in scores.items()}
     for rule, result in scores.items():
-        assert result.precision == 1.0, (rule, report[rule], sorted(map(str, fired.get(rule, set()) - planted.get(rule, set())))[:5])
-        assert result.recall == 1.0, (rule, report[rule], sorted(map(str, planted.get(rule, set()) - fired.get(rule, set())))[:5])
+        assert result.precision == 1.0, (
+            rule,
+            report[rule],
+            sorted(map(str, fired.get(rule, set()) - planted.get(rule, set())))[:5],
+        )
+        assert result.recall == 1.0, (
+            rule,
+            report[rule],
+            sorted(map(str, planted.get(rule, set()) - fired.get(rule, set())))[:5],
+        )
     # Every rule with planted subjects is exercised (R16 needs 1,000 items per tool to plant a pair).
     assert all(scores[f"R{i:02d}"].planted > 0 for i in range(1, 21)), report
     assert summary.items == 3 * ITEMS_PER_TOOL
