@@ -251,6 +251,7 @@ class Organisation:
     people: PeopleDirectory
     statuses: StatusResolver
     bot_accounts: frozenset[tuple[int, str]] = field(default_factory=frozenset)
+    category_cache: dict[tuple[str | None, str | None, str | None, int], StatusCategory] = field(default_factory=dict)
 
     def team_of(self, container_id: int | None, subcontainer_id: int | None) -> str | None:
         """The owning team of an item in these containers."""
@@ -481,14 +482,29 @@ class _BatchReader:
         return self.org.connections.get(connection_id, ("?", Vendor.JIRA))[0]
 
     def category(self, raw: str | None, stored: str | None, team: str | None, connection_id: int) -> StatusCategory:
-        found = self.org.statuses.category(raw, _category(stored), team, self.connection_name(connection_id))
-        return found if found is not None else StatusCategory.UNKNOWN
+        key = (raw, stored, team, connection_id)
+        cached = self.org.category_cache.get(key)
+        if cached is None:
+            found = self.org.statuses.category(raw, _category(stored), team, self.connection_name(connection_id))
+            cached = found if found is not None else StatusCategory.UNKNOWN
+            if len(self.org.category_cache) < 100_000:
+                self.org.category_cache[key] = cached
+        return cached
 
     def build(self, rows: Sequence[Any], *, full: bool = True) -> list[RuleItem]:
         ids = [int(row.id) for row in rows]
         changes = _grouped(
             self.session.execute(
-                select(TRANSITIONS)
+                select(
+                    TRANSITIONS.c.work_item_id,
+                    TRANSITIONS.c.field,
+                    TRANSITIONS.c.from_value,
+                    TRANSITIONS.c.to_value,
+                    TRANSITIONS.c.from_category,
+                    TRANSITIONS.c.to_category,
+                    TRANSITIONS.c.changed_at,
+                    TRANSITIONS.c.author_external_id,
+                )
                 .where(TRANSITIONS.c.work_item_id.in_(ids))
                 .order_by(TRANSITIONS.c.work_item_id, TRANSITIONS.c.changed_at, TRANSITIONS.c.id)
             ).all(),

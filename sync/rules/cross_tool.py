@@ -7,7 +7,6 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from itertools import combinations
 
 from rapidfuzz import fuzz
 
@@ -38,18 +37,16 @@ def normalise_title(title: str) -> str:
 
 
 def blocking_keys(normalised: str) -> Iterator[tuple[str, ...]]:
-    """Keys two near-identical titles share: the sorted word set, and that set less any one word (less any two for
-    long titles), so titles whose words differ by an insertion, a deletion or a substitution meet in one block."""
+    """Keys two near-identical titles share: the sorted word set, and that set less any one word, so titles whose
+    word sets differ by one insertion, deletion or substitution (a typo in one word) meet in one block."""
     words = tuple(sorted(set(normalised.split())))
     if not words:
         return
     yield words
     if len(words) < 3:
         return
-    drops = 2 if len(words) >= 10 else 1
-    for count in range(1, drops + 1):
-        for dropped in combinations(range(len(words)), count):
-            yield tuple(w for i, w in enumerate(words) if i not in dropped)
+    for dropped in range(len(words)):
+        yield words[:dropped] + words[dropped + 1 :]
 
 
 def pair_key(first: int, second: int) -> str:
