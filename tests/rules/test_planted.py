@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from emulators.org.manifest import PlantedManifest
 from models.db import Database
-from models.tables import FINDINGS
-from sync.rules.evaluate import run_sweep
+from models.tables import FINDINGS, ITEMS
+from sync.rules.evaluate import evaluate_items, run_sweep
 from tests.rules.org_store import build_policy, epoch, load_org, organisation
 from tests.rules.planted import fired_subjects, planted_subjects, score
 
@@ -56,3 +56,18 @@ def test_a_second_sweep_refreshes_without_opening_or_resolving(database: Databas
         rows = session.execute(select(FINDINGS.c.message, FINDINGS.c.url, FINDINGS.c.subject_type)).all()
     assert all(message.endswith(".") and len(message) < 300 for message, _, _ in rows)
     assert all(url and url.startswith("http") for _, url, kind in rows if kind == "work_item")
+
+
+def test_incremental_evaluation_of_every_item_agrees_with_the_sweep(database: Database) -> None:
+    org = organisation(7, 600)
+    load_org(database, org)
+    policy = build_policy(org)
+    run_sweep(database, policy, epoch(org.now))
+    before = fired_subjects(database)
+    with database.read_session() as session:
+        ids = [int(i) for i in session.execute(select(ITEMS.c.id)).scalars()]
+    summary = evaluate_items(database, policy, ids[: len(ids) // 2], epoch(org.now))
+    summary.merge(evaluate_items(database, policy, ids[len(ids) // 2 :], epoch(org.now)).tallies)
+    assert sum(t.opened for t in summary.tallies.values()) == 0
+    assert sum(t.resolved for t in summary.tallies.values()) == 0
+    assert fired_subjects(database) == before
