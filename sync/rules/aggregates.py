@@ -22,6 +22,7 @@ from models.db import Database
 from models.enums import ContainerKind, ItemType, SprintState, StatusCategory, Vendor
 from models.tables import ITEMS, LABELS, LINKS, MEMBERSHIPS, TRANSITIONS
 from sync.rule_inputs import ContainerInfo, Organisation, read_rule_items
+from sync.rules.base import CycleLimit
 from sync.rules.blocking import ColumnLoad, HeldItem, PersonLoad
 from sync.rules.calendar import DAY_SECONDS
 from sync.rules.cross_tool import DuplicatePair, LinkedPair, PairSide, blocking_keys, normalise_title
@@ -70,10 +71,8 @@ def read_cycle_limits(
     policy: Policy,
     now: datetime,
     teams: Collection[str | None],
-) -> dict[str | None, Any]:
+) -> dict[str | None, CycleLimit]:
     """R03's limit per team: the percentile of recent cycle times, or the fallback when the sample is small."""
-    from sync.rules.base import CycleLimit
-
     settings = {team: policy.rules.for_team(RuleId.R03, team) for team in teams}
     typed = {team: s for team, s in settings.items() if isinstance(s, AgingWip)}
     if not typed:
@@ -85,7 +84,7 @@ def read_cycle_limits(
     samples: dict[str | None, list[float]] = defaultdict(list)
     for team, seconds in cycle_times(database, organisation, now - timedelta(days=window), containers):
         samples[team].append(seconds)
-    limits: dict[str | None, Any] = {}
+    limits: dict[str | None, CycleLimit] = {}
     for team, s in typed.items():
         values = sorted(samples.get(team, []))
         if len(values) < s.min_samples:
