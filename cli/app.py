@@ -11,6 +11,7 @@ from cli.apikey import apikey_app
 from cli.context import CliContext
 from cli.db import db_app
 from cli.policy import policy_app
+from cli.rules import rules_app
 from cli.secrets import secrets_app
 from cli.serve import serve
 from cli.sync import sync_command
@@ -56,5 +57,6 @@ def build_cli() -> typer.Typer:
     app.add_typer(policy_app, name="policy")
     app.add_typer(webhooks_app, name="webhooks")
     app.add_typer(secrets_app, name="secrets")
+    app.add_typer(rules_app, name="rules")
     app.add_typer(emulate_app, name="emulate")
     return app
