@@ -50,6 +50,7 @@ class Options:
     webhook_time_scale: float = 0.01
     write_policy: Path | None = None
     jira_site: str | None = None
+    legacy_search: bool = False
     jira_email: str = DEMO_CREDENTIALS["jira"]["email"]
     jira_token: str = DEMO_CREDENTIALS["jira"]["api_token"]
     trello_key: str = DEMO_CREDENTIALS["trello"]["api_key"]
@@ -95,6 +96,7 @@ def build_served(vendor_ports: list[tuple[str, int]], options: Options) -> tuple
             activity_per_minute=options.activity,
             webhook_time_scale=options.webhook_time_scale,
             jira_site=jira_site,
+            legacy_search=options.legacy_search,
             credentials=credentials,
         )
         served.append(ServedApp(plugin.build_app(config), port))
@@ -147,6 +149,10 @@ ScaleOpt = Annotated[
 ]
 PolicyOpt = Annotated[Path | None, typer.Option("--write-policy", help="Write a policy YAML with the connections.")]
 JiraSiteOpt = Annotated[str | None, typer.Option("--jira-site", help="Jira URL used in cross-tool links.")]
+LegacySearchOpt = Annotated[
+    bool,
+    typer.Option("--legacy-search", help="Jira: serve the removed /search as Data Center does (startAt/total)."),
+]
 JiraEmailOpt = Annotated[str, typer.Option("--jira-email")]
 JiraTokenOpt = Annotated[str, typer.Option("--jira-token")]
 TrelloKeyOpt = Annotated[str, typer.Option("--trello-key")]
@@ -177,6 +183,7 @@ def _single(vendor: str) -> None:
         webhook_time_scale: ScaleOpt = 0.01,
         write_policy: PolicyOpt = None,
         jira_site: JiraSiteOpt = None,
+        legacy_search: LegacySearchOpt = False,
         jira_email: JiraEmailOpt = DEMO_CREDENTIALS["jira"]["email"],
         jira_token: JiraTokenOpt = DEMO_CREDENTIALS["jira"]["api_token"],
         trello_key: TrelloKeyOpt = DEMO_CREDENTIALS["trello"]["api_key"],
@@ -210,6 +217,7 @@ def emulate_all(
     webhook_time_scale: ScaleOpt = 0.01,
     write_policy: PolicyOpt = None,
     jira_site: JiraSiteOpt = None,
+    legacy_search: LegacySearchOpt = False,
     jira_email: JiraEmailOpt = DEMO_CREDENTIALS["jira"]["email"],
     jira_token: JiraTokenOpt = DEMO_CREDENTIALS["jira"]["api_token"],
     trello_key: TrelloKeyOpt = DEMO_CREDENTIALS["trello"]["api_key"],
@@ -224,4 +232,4 @@ def emulate_all(
         ("trello", values.pop("trello_port")),
         ("asana", values.pop("asana_port")),
     ]
-    _run(ports, _options(**values))
+    _run(ports, _options(values))

@@ -37,6 +37,7 @@ class EmulatorConfig:
     activity_per_minute: float = 0.0
     webhook_time_scale: float = 0.01
     jira_site: str = DEFAULT_JIRA_SITE
+    legacy_search: bool = False  # Jira: serve the removed /search as Data Center does (startAt/total)
     credentials: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
