@@ -39,7 +39,6 @@ def server_info_router(ctx: JiraContext, version: int) -> APIRouter:
             "serverTime": jira_time(now),
             "scmInfo": "emulated",
             "serverTitle": "Jira",
-            "defaultLocale": {"locale": "en_US"},
             "serverTimeZone": "Etc/UTC",
         }
 

@@ -51,14 +51,13 @@ def change_items(view: View, event: Event) -> list[dict[str, Any]]:
         to: str | None,
         to_s: str | None,
     ) -> dict[str, Any]:
+        # The published schema makes from/to non-nullable: empty values are left out rather than sent as null.
+        values = {"from": from_, "fromString": from_s, "to": to, "toString": to_s}
         return {
             "field": field,
             "fieldtype": fieldtype,
             "fieldId": field_id,
-            "from": from_,
-            "fromString": from_s,
-            "to": to,
-            "toString": to_s,
+            **{k: v for k, v in values.items() if v is not None},
         }
 
     if kind is EventKind.STATUS:

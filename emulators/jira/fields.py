@@ -108,8 +108,6 @@ def field_json(field: FieldDef) -> dict[str, object]:
         "searchable": field.searchable,
         "clauseNames": list(field.clause_names),
     }
-    if field.custom:
-        body["untranslatedName"] = field.name
     if field.schema is not None:
         body["schema"] = field.schema
     return body

@@ -89,7 +89,6 @@ class View:
             "untranslatedName": status.name,
             "id": status.id,
             "statusCategory": self.category(status),
-            "scope": {"type": "GLOBAL"},
         }
 
     def issue_type(self, info: IssueTypeInfo) -> dict[str, Any]:
@@ -100,7 +99,6 @@ class View:
             "description": info.description,
             "iconUrl": f"{self.base_url}/images/icons/issuetypes/{info.name.lower()}.svg",
             "name": info.name,
-            "untranslatedName": info.name,
             "subtask": info.subtask,
             "hierarchyLevel": info.hierarchy_level,
             "avatarId": 10300 + int(info.id) % 100,
@@ -149,7 +147,6 @@ class View:
             "isPrivate": False,
             "properties": {},
             "projectCategory": self.project_category(),
-            "entityId": f"emulated-project-{team.index}",
             "uuid": f"00000000-0000-4000-8000-{team.index:012d}",
         }
         if "description" in expand:
