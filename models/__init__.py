@@ -10,6 +10,7 @@ from models.connection import Connection
 from models.container import Container
 from models.finding import Finding
 from models.person import Person, PersonIdentity
+from models.quarantine import QuarantinedRecord
 from models.report import Report
 from models.sprint import Sprint, SprintMembership
 from models.sync_state import SyncCursor, SyncRun
@@ -27,6 +28,7 @@ __all__ = [
     "Link",
     "Person",
     "PersonIdentity",
+    "QuarantinedRecord",
     "Report",
     "Sprint",
     "SprintMembership",

@@ -11,6 +11,7 @@ from models.connection import Connection
 from models.container import Container
 from models.finding import Finding
 from models.person import Person, PersonIdentity
+from models.quarantine import QuarantinedRecord
 from models.report import Report
 from models.sprint import Sprint, SprintMembership
 from models.sync_state import SyncCursor, SyncRun
@@ -30,6 +31,7 @@ __all__ = [
     "LINKS",
     "MEMBERSHIPS",
     "PEOPLE",
+    "QUARANTINE",
     "REPORTS",
     "RUNS",
     "SPRINTS",
@@ -58,6 +60,7 @@ LABELS = table_of(WorkItemLabel)
 LINKS = table_of(Link)
 MEMBERSHIPS = table_of(SprintMembership)
 PEOPLE = table_of(Person)
+QUARANTINE = table_of(QuarantinedRecord)
 REPORTS = table_of(Report)
 RUNS = table_of(SyncRun)
 SPRINTS = table_of(Sprint)
