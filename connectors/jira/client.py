@@ -116,6 +116,7 @@ class JiraClient:
         )
         self.http = VendorHttp(self._http_client, self.caller, error_detail=jira_error_detail)
         self._sdk: JIRA | None = None
+        self.server_info: dict[str, Any] = {}
         self._sdk_factory = sdk_factory or self._build_sdk
 
     # ----- plumbing ---------------------------------------------------------------------------------------
@@ -133,14 +134,20 @@ class JiraClient:
             if credentials.get("access_token")
             else {"basic_auth": (credentials.get("email", ""), credentials.get("api_token", ""))}
         )
-        return JIRA(
+        sdk = JIRA(
             server=self.base_url,
-            options={"rest_api_version": "3", "agile_rest_path": "agile"},
+            options={"rest_api_version": "3", "agile_rest_path": "agile", "check_update": False},
             max_retries=0,  # one retry layer: ours
             timeout=self.config.timeout_seconds,
-            get_server_info=True,  # the SDK needs deploymentType "Cloud" for search/jql
+            get_server_info=False,  # read below, once, so Baton keeps the site URL it names
             **auth,
         )
+        info = sdk.server_info()
+        # What get_server_info=True would have set: the SDK needs deploymentType "Cloud" for search/jql.
+        sdk._version = tuple(info["versionNumbers"])
+        sdk.deploymentType = info.get("deploymentType")
+        self.server_info = info
+        return sdk
 
     @property
     def sdk(self) -> JIRA:
@@ -148,6 +155,12 @@ class JiraClient:
         if self._sdk is None:
             self._sdk = self._sdk_call("jira serverInfo", self._sdk_factory)
         return self._sdk
+
+    def site_url(self) -> str:
+        """The site's browse URL (``serverInfo.displayUrl``/``baseUrl``; the gateway URL is never shown to users)."""
+        _ = self.sdk
+        url = self.server_info.get("displayUrl") or self.server_info.get("baseUrl") or self.base_url
+        return str(url).rstrip("/")
 
     def _sdk_call(self, what: str, operation: Callable[[], T]) -> T:
         def attempt() -> T:

@@ -26,7 +26,7 @@ from connectors.jira.mapping import (
 from connectors.records import ContainerIn, Discovery, PersonIn, SprintIn, StatusIn
 from models.enums import ContainerKind
 
-__all__ = ["SiteFacts", "discover_people", "discover_site", "discover_sprints", "site_url_of"]
+__all__ = ["SiteFacts", "discover_people", "discover_site", "discover_sprints"]
 
 log = logging.getLogger(__name__)
 
@@ -49,11 +49,6 @@ class SiteFacts:
         return [p.external_id for p in self.projects]
 
 
-def site_url_of(config: ConnectorConfig) -> str:
-    """The browse base of issue URLs (the connection's base URL)."""
-    return config.base_url.rstrip("/")
-
-
 def _time_zone(name: object) -> tzinfo:
     try:
         return ZoneInfo(str(name))
@@ -68,7 +63,7 @@ def _scrum_board(raw: dict[str, Any]) -> bool:
 
 def discover_site(client: JiraClient, config: ConnectorConfig) -> SiteFacts:
     """Time zone, fields, projects, boards (with their configuration) and statuses."""
-    site_url = site_url_of(config)
+    site_url = client.site_url()
     myself = client.myself()
     fields = client.fields()
     projects = tuple(map_project(raw, site_url) for raw in client.projects())

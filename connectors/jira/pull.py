@@ -87,6 +87,7 @@ class _Page:
     quarantined: list[QuarantinedItem] = field(default_factory=list)
     people: dict[str, PersonIn] = field(default_factory=dict)
     sprints: dict[str, SprintIn] = field(default_factory=dict)
+    parents: dict[str, str | None] = field(default_factory=dict)  # non-epic parents, whose epic is needed
     latest: datetime | None = None
 
 
@@ -185,12 +186,14 @@ class IssuePuller:
             self.quarantined += len(mapped.quarantined)
             for bad in mapped.quarantined:
                 log.error("issue %s quarantined: %s", bad.external_id, bad.reason)
+        self.accept(mapped)
         return page, mapped
 
     # ----- one page ---------------------------------------------------------------------------------------
 
     def map_page(self, issues: Sequence[Any]) -> _Page:
-        """Map a page of issues; those that fail are returned as quarantined, the others are kept."""
+        """Map a page of issues; those that fail are returned as quarantined. Changes nothing the pull
+        remembers (a page mapped again after a failure starts afresh): :meth:`accept` does that."""
         result = _Page()
         valid = [raw for raw in issues if isinstance(raw, dict) and raw.get("id")]
         histories = self._complete_changelogs(valid)
@@ -215,17 +218,27 @@ class IssuePuller:
             for person in people_of_issue(raw, issue_histories or (raw.get("changelog") or {}).get("histories") or []):
                 result.people.setdefault(person.external_id, person)
             self._collect_sprints(raw, result)
+            parent_id, parent_is_epic = epic_parent_of(raw)
+            result.parents[item.external_id] = None if parent_is_epic else parent_id
+            result.items.append(item)
+        return result
+
+    def accept(self, page: _Page) -> None:
+        """Commit a mapped page to the pull's memory: drop repeats, hold sub-tasks, release those now known."""
+        kept: list[WorkItemIn] = []
+        for item in page.items:
             if self._already_yielded(item):
                 continue
-            parent_id, parent_is_epic = epic_parent_of(raw)
-            if parent_id and not parent_is_epic and parent_id not in self._epics:
+            parent_id = page.parents.get(item.external_id)
+            if parent_id and parent_id not in self._epics:
                 self._held[item.external_id] = (item, parent_id)
                 continue
             self._held.pop(item.external_id, None)
             self._learn_epic_of(item)
-            result.items.append(item)
-        self._release_known(result)
-        return result
+            kept.append(item)
+        page.items = kept
+        self.known_sprints |= set(page.sprints)
+        self._release_known(page)
 
     def _learn_epic_of(self, item: WorkItemIn) -> None:
         if item.external_id not in self._epics:
@@ -259,7 +272,6 @@ class IssuePuller:
             ref = parse_sprint_value(value)
             if ref is not None and ref.external_id not in self.known_sprints and ref.state is not None:
                 page.sprints[ref.external_id] = ref.as_record()
-                self.known_sprints.add(ref.external_id)
 
     def _complete_changelogs(self, issues: Sequence[Mapping[str, Any]]) -> dict[str, list[Mapping[str, Any]]]:
         truncated = [raw for raw in issues if _truncated(raw)]

@@ -29,6 +29,7 @@ IDS_PAGE = 5_000
 AGILE_PAGE = 50
 PROJECT_PAGE = 100
 GROUP_PAGE = 50
+ABANDONED = frozenset({"Won't Do", "Duplicate", "Cannot Reproduce"})  # the emulator's resolutions of unfinished work
 
 
 @dataclass
@@ -54,9 +55,14 @@ class RunningJira:
         expected: dict[str, ExpectedItem] = {}
         for item in self.live_items():
             parent = store.get(item.parent) if item.parent is not None else None
+            category = StatusCategory(item.status_category.value)
+            if category is StatusCategory.DONE and item.resolution in ABANDONED:
+                # Jira keeps a "Won't Do" resolution when an issue moves on to Done without a resolution screen;
+                # Baton reads done-with-an-abandoned-resolution as cancelled (docs/connectors.md, Jira).
+                category = StatusCategory.CANCELLED
             expected[item.external_id] = ExpectedItem(
                 external_id=item.external_id,
-                status_category=StatusCategory(item.status_category.value),
+                status_category=category,
                 assignee_external_id=None if item.assignee is None else site.account_id(item.assignee),
                 estimate=item.estimate,
                 parent_external_id=parent.external_id if parent is not None else None,
@@ -85,8 +91,10 @@ class RunningJira:
                 self.put(key, {site.fields.story_points: rng.choice([None, 1, 2, 3, 5, 8, 13])})
             elif roll < 0.85:
                 self.put(key, {"labels": sorted(rng.sample(["api", "ux", "perf", "tech-debt", "customer"], 2))})
-            elif roll < 0.93:
+            elif roll < 0.9:
                 self.put(key, {"duedate": f"2026-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}"})
+            elif roll < 0.95:
+                live.append(self.create(rng.choice(site.teams).key, f"Created by the harness {rng.random():.6f}"))
             else:
                 self.delete(key)
                 live.remove(key)
@@ -98,6 +106,12 @@ class RunningJira:
         self.http.post(
             f"/rest/api/3/issue/{key}/transitions", json={"transition": {"id": chosen["id"]}}
         ).raise_for_status()
+
+    def create(self, project_key: str, summary: str, issue_type: str = "Task") -> str:
+        """Create an issue; returns its key."""
+        body = {"fields": {"project": {"key": project_key}, "issuetype": {"name": issue_type}, "summary": summary}}
+        created = self.http.post("/rest/api/3/issue", json=body).raise_for_status().json()
+        return str(created["key"])
 
     def put(self, key: str, fields: dict[str, Any]) -> None:
         """Edit fields of an issue."""
