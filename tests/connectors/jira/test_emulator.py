@@ -24,7 +24,7 @@ from connectors.records import Batch
 from models.db import Database
 from models.tables import CURSORS, ITEMS, QUARANTINE
 from sync.engine import SyncReport, run_sync
-from sync.store import ensure_connection, load_cursors
+from sync.store import ensure_connection
 from tests.connectors.conformance import first_differences, normalise_for_compare
 from tests.connectors.harness_jira import HARNESS, RunningJira
 from tests.connectors.test_conformance import stored_items
@@ -57,6 +57,12 @@ def sync(database: Database, connector: Any, *, full: bool) -> SyncReport:
     return run_sync(
         database, connection_id=connection_id, vendor=connector.config.vendor, connector=connector, full=full
     )
+
+
+def stored_cursor(database: Database) -> datetime:
+    with database.read_session() as session:
+        value = session.execute(select(CURSORS.c.value).where(CURSORS.c.name == "jira.updated")).scalar_one()
+    return datetime.fromisoformat(value)
 
 
 def assert_store_matches(database: Database, running: RunningJira) -> None:
@@ -143,7 +149,7 @@ def test_p9_changes_between_page_fetches_and_in_the_checkpoint_minute_are_neithe
     report = sync(database, MutatingConnector(JiraConnector(small_pages), change), full=True)
     assert report.status == "succeeded", report.errors
     assert report.pages > 8, "changed issues move to the end of the crawl and are read again"
-    checkpoint = datetime.fromisoformat(load_cursors(database, 1)[("*", "jira.updated")])
+    checkpoint = stored_cursor(database)
     clock.set(checkpoint)  # the same minute (and second) as the checkpoint
     jira.mutate(100, seed=999)
     report = sync(database, JiraConnector(small_pages), full=False)
@@ -156,7 +162,7 @@ def test_p9_changes_between_page_fetches_and_in_the_checkpoint_minute_are_neithe
 
 def test_the_incremental_jql_names_the_users_local_time(database: Database, jira: RunningJira) -> None:
     sync(database, JiraConnector(jira.config), full=True)
-    cursor = datetime.fromisoformat(load_cursors(database, 1)[("*", "jira.updated")])
+    cursor = stored_cursor(database)
     recorder = Tamper()
     sync(database, JiraConnector(config_of(jira, transport=recorder)), full=False)
     jql = next(b["jql"] for b in recorder.bodies if "updated >=" in b.get("jql", ""))
