@@ -17,7 +17,7 @@ from connectors.jira.discovery import (
     discover_site,
     discover_sprints,
 )
-from connectors.jira.mapping import epic_parent_of, map_issue, search_jql
+from connectors.jira.mapping import epic_parent_of, map_issue, projects_jql
 from connectors.jira.pull import CURSOR_NAME, IssuePuller, complete_histories
 from connectors.records import Batch, ContainerIn, Discovery, WebhookDelivery, WorkItemIn
 from models.enums import ContainerKind
@@ -102,7 +102,7 @@ class JiraConnector:
 
     def estimate_total(self) -> int | None:
         """Jira's approximate count of the issues a full pull reads."""
-        return self.client.approximate_count(search_jql(self.site().project_ids).split(" ORDER BY")[0])
+        return self.client.approximate_count(projects_jql(self.site().project_ids))
 
     @property
     def requests_made(self) -> int:

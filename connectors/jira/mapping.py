@@ -58,6 +58,7 @@ __all__ = [
     "parse_jira_date",
     "parse_jira_time",
     "parse_sprint_value",
+    "projects_jql",
     "search_jql",
     "sprint_memberships",
     "trim_raw",
@@ -772,11 +773,16 @@ def updated_since_clause(cursor: datetime, overlap: timedelta, zone: tzinfo) -> 
     return f'updated >= "{format_jql_time(start, zone)}"'
 
 
-def search_jql(project_ids: Sequence[str], since: str | None = None) -> str:
-    """The bounded pull query: the connection's projects, optionally changed since, oldest change first."""
+def projects_jql(project_ids: Sequence[str]) -> str:
+    """The bounded restriction every pull and count shares: the connection's projects."""
     if not project_ids:
         raise ValueError("a Jira pull needs at least one project")
-    clauses = [f"project in ({', '.join(project_ids)})"]
+    return f"project in ({', '.join(project_ids)})"
+
+
+def search_jql(project_ids: Sequence[str], since: str | None = None) -> str:
+    """The pull query: the connection's projects, optionally changed since, oldest change first."""
+    clauses = [projects_jql(project_ids)]
     if since:
         clauses.append(since)
     return " AND ".join(clauses) + " ORDER BY updated ASC, id ASC"
