@@ -1,14 +1,15 @@
 """Jira connector: full-pull rate of the two bulk-read paths, full-sync rate and peak RSS into a store.
 
     .venv/bin/python -m bench.sync_jira [--items 20000] [--dialect sqlite|postgresql] [--record]
-    .venv/bin/python -m bench.sync_jira --items 100000 --scenarios sync-httpx
+    .venv/bin/python -m bench.sync_jira --items 100000 --scenarios sync-sdk
 
 The Jira emulator runs in its own process (so its memory and CPU are not counted); every scenario runs in a
 fresh worker process whose peak RSS (``ru_maxrss``) is the figure. Scenarios:
 
 - ``pull-httpx`` / ``pull-sdk``: ``discover()`` then a full ``pull()`` with batches dropped: the bulk read
   alone, through httpx (``VendorHttp``) or the ``jira`` SDK (``enhanced_search_issues``, one page per call);
-- ``sync-httpx``: ``run_sync(full=True)`` into a fresh store: discovery, pull, upserts, census.
+- ``sync-sdk`` / ``sync-httpx``: ``run_sync(full=True)`` into a fresh store: discovery, pull, upserts, census
+  (``sync-sdk`` is the connector's default path).
 
 Requests are compared with the fewest a full sync could make (discovery + one search page per 100 issues + one
 ids-only census page per 5,000 issues of each project), the same count as the conformance harness.
@@ -34,7 +35,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 SEED = 1
 EMAIL, TOKEN = "baton@example.com", "emulator-token"
-SCENARIOS = ("pull-httpx", "pull-sdk", "sync-httpx")
+SCENARIOS = ("pull-httpx", "pull-sdk", "sync-sdk")
 
 _EMULATOR = f"""
 import sys

@@ -123,5 +123,5 @@ class JiraConnector:
 
 def build(config: ConnectorConfig) -> JiraConnector:
     """The connector of a Jira connection (registered with the factory)."""
-    bulk = BulkRead(config.credentials.get("bulk_read", BulkRead.HTTPX))
+    bulk = BulkRead(config.credentials.get("bulk_read", BulkRead.SDK))
     return JiraConnector(config, JiraClient(config, bulk_read=bulk))

@@ -52,6 +52,11 @@ def config_of(running: RunningJira, **changes: Any) -> ConnectorConfig:
     )
 
 
+def over_httpx(config: ConnectorConfig) -> JiraConnector:
+    """A connector whose bulk read goes through httpx, so an injected transport sees every page."""
+    return JiraConnector(config, JiraClient(config, bulk_read=BulkRead.HTTPX))
+
+
 def sync(database: Database, connector: Any, *, full: bool) -> SyncReport:
     connection_id = ensure_connection(database, name="jira", vendor="jira", base_url="http://jira.test")
     return run_sync(
@@ -164,7 +169,7 @@ def test_the_incremental_jql_names_the_users_local_time(database: Database, jira
     sync(database, JiraConnector(jira.config), full=True)
     cursor = stored_cursor(database)
     recorder = Tamper()
-    sync(database, JiraConnector(config_of(jira, transport=recorder)), full=False)
+    sync(database, over_httpx(config_of(jira, transport=recorder)), full=False)
     jql = next(b["jql"] for b in recorder.bodies if "updated >=" in b.get("jql", ""))
     zone = ZoneInfo(jira.context.site.api_user.timezone)  # what /myself says
     assert zone.key != "UTC"
@@ -187,7 +192,7 @@ def test_p10_an_invalid_page_token_falls_back_to_a_full_crawl(database: Database
         return None
 
     tamper = Tamper(request=spoil_second_token)
-    report = sync(database, JiraConnector(config_of(jira, transport=tamper, page_size=50)), full=True)
+    report = sync(database, over_httpx(config_of(jira, transport=tamper, page_size=50)), full=True)
     assert report.status == "succeeded", report.errors
     assert spoiled
     assert 400 in tamper.statuses
@@ -216,7 +221,7 @@ def test_p12_an_issue_that_stays_invalid_is_quarantined_and_nothing_else_is_skip
             page["issues"][56]["fields"]["updated"] = "last Tuesday"
         return json.dumps(page).encode()
 
-    report = sync(database, JiraConnector(config_of(jira, transport=Tamper(response=break_the_57th))), full=True)
+    report = sync(database, over_httpx(config_of(jira, transport=Tamper(response=break_the_57th))), full=True)
     assert report.status == "succeeded", report.errors
     (bad_id,) = broken
     with database.read_session() as session:
@@ -292,7 +297,7 @@ def test_p4_truncated_json_never_advances_the_cursor(database: Database, jira: R
 
     time = FakeTime()
     tamper = Tamper(response=truncate_the_third_page)
-    report = sync(database, JiraConnector(config_of(jira, transport=tamper, page_size=50, time_source=time)), full=True)
+    report = sync(database, over_httpx(config_of(jira, transport=tamper, page_size=50, time_source=time)), full=True)
     assert report.status == "failed"
     # Five broken bodies in a row open the connection's breaker: the page fails, the process does not.
     assert report.errors[-1]["message"].startswith(("InvalidPayload", "CircuitOpen"))
@@ -348,10 +353,10 @@ def test_estimate_total_and_census_agree_with_the_emulator(jira: RunningJira) ->
 
 
 def test_the_sdk_bulk_path_reads_the_same_batches_as_httpx(jira: RunningJira) -> None:
-    via_httpx = [b.items for b in JiraConnector(jira.config).pull({}, full=True)]
-    sdk_client = JiraClient(jira.config, bulk_read=BulkRead.SDK)
-    via_sdk = [b.items for b in JiraConnector(jira.config, sdk_client).pull({}, full=True)]
-    assert via_sdk == via_httpx
+    via_httpx = over_httpx(jira.config)
+    via_sdk = JiraConnector(jira.config, JiraClient(jira.config, bulk_read=BulkRead.SDK))
+    assert [b.items for b in via_sdk.pull({}, full=True)] == [b.items for b in via_httpx.pull({}, full=True)]
+    assert via_sdk.requests_made == via_httpx.requests_made
 
 
 # ----- webhooks -------------------------------------------------------------------------------------------
