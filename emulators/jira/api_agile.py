@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 
 from emulators.jira.api_search import expansions
 from emulators.jira.context import JiraContext
@@ -13,6 +13,7 @@ from emulators.jira.fields import FieldSelection
 from emulators.jira.jql import Op
 from emulators.jira.paging import check_window, page_bean
 from emulators.jira.render import View
+from emulators.jira.responses import json_body
 from emulators.jira.search import Condition, Criteria
 from emulators.jira.site import JiraCategory
 from emulators.org.model import Sprint, SprintState, Team
@@ -67,7 +68,7 @@ def agile_router(ctx: JiraContext) -> APIRouter:
         max_results: int,
         fields: list[str] | None,
         expand: str | None,
-    ) -> dict[str, Any]:
+    ) -> Response:
         max_results = check_window(start_at, max_results, limit=ISSUE_PAGE_MAX)
         if jql:
             _, extra = ctx.parse(jql, require_bound=False)
@@ -75,18 +76,18 @@ def agile_router(ctx: JiraContext) -> APIRouter:
         result = ctx.engine.run(criteria)
         view = ctx.view(request, 2)
         selection = FieldSelection.parse(fields, default="*navigable")
-        issues = []
-        for index in result.indices[start_at : start_at + max_results]:
-            item = store.get(index)
-            if item is not None:
-                issues.append(view.issue(store, item, selection, expansions(expand), agile=True))
-        return {
-            "expand": "schema,names",
-            "startAt": start_at,
-            "maxResults": max_results,
-            "total": len(result),
-            "issues": issues,
-        }
+        loaded = ctx.load(result.indices[start_at : start_at + max_results])
+        wanted = expansions(expand)
+        issues = [view.issue(store, item, selection, wanted, agile=True, events=events) for item, events in loaded]
+        return json_body(
+            {
+                "expand": "schema,names",
+                "startAt": start_at,
+                "maxResults": max_results,
+                "total": len(result),
+                "issues": issues,
+            }
+        )
 
     @router.get("/board")
     def boards(
@@ -180,7 +181,7 @@ def agile_router(ctx: JiraContext) -> APIRouter:
         jql: str | None = None,
         fields: Annotated[list[str] | None, Query()] = None,
         expand: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> Response:
         team = board_team(board_id)
         open_sprints = frozenset(s.id for s in site.org.sprints(team.index) if s.state is not SprintState.CLOSED)
         criteria = Criteria(
@@ -201,7 +202,7 @@ def agile_router(ctx: JiraContext) -> APIRouter:
         jql: str | None = None,
         fields: Annotated[list[str] | None, Query()] = None,
         expand: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> Response:
         team = board_team(board_id)
         return issue_page(request, Criteria(teams=frozenset({team.index})), jql, start_at, max_results, fields, expand)
 
@@ -213,7 +214,7 @@ def agile_router(ctx: JiraContext) -> APIRouter:
         jql: str | None,
         fields: list[str] | None,
         expand: str | None,
-    ) -> dict[str, Any]:
+    ) -> Response:
         criteria = Criteria(
             teams=frozenset({sprint.team}), conditions=(Condition("sprint_field", Op.IN, frozenset({sprint.id})),)
         )
@@ -228,7 +229,7 @@ def agile_router(ctx: JiraContext) -> APIRouter:
         jql: str | None = None,
         fields: Annotated[list[str] | None, Query()] = None,
         expand: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> Response:
         return sprint_issues(request, sprint_or_404(sprint_id), start_at, max_results, jql, fields, expand)
 
     @router.get("/board/{board_id}/sprint/{sprint_id}/issue")
@@ -241,7 +242,7 @@ def agile_router(ctx: JiraContext) -> APIRouter:
         jql: str | None = None,
         fields: Annotated[list[str] | None, Query()] = None,
         expand: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> Response:
         team = board_team(board_id)
         found = sprint_or_404(sprint_id)
         if found.team != team.index:

@@ -15,6 +15,7 @@ from emulators.jira.errors import JiraApiError, bad_request
 from emulators.jira.fields import FieldSelection
 from emulators.jira.formats import adf_text
 from emulators.jira.paging import check_window, page_bean
+from emulators.jira.responses import json_body
 from emulators.jira.workflow import find_transition, transitions_of
 from emulators.jira.writes import apply_field_edits, apply_label_updates, create_issue, transition
 from emulators.org.model import EventKind, LinkKind
@@ -76,10 +77,10 @@ def issues_router(ctx: JiraContext, version: int) -> APIRouter:
         id_or_key: str,
         fields: Annotated[list[str] | None, Query()] = None,
         expand: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> Response:
         item = ctx.issue(id_or_key)
         selection = FieldSelection.parse(fields, default="*all")
-        return ctx.view(request, version).issue(store, item, selection, expansions(expand))
+        return json_body(ctx.view(request, version).issue(store, item, selection, expansions(expand)))
 
     @router.post("/issue", status_code=201)
     async def create(request: Request) -> dict[str, Any]:

@@ -6,12 +6,13 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from emulators.jira.context import JiraContext
 from emulators.jira.errors import JiraApiError, bad_request
 from emulators.jira.fields import FieldSelection
+from emulators.jira.responses import json_body
 from emulators.jira.search import decode_token, encode_token, page_window
 
 __all__ = ["INVALID_PAYLOAD", "REMOVED_SEARCH", "search_router"]
@@ -97,7 +98,7 @@ def search_router(ctx: JiraContext, version: int) -> APIRouter:
         max_results: int | None,
         fields: list[str] | None,
         expand: frozenset[str],
-    ) -> dict[str, Any]:
+    ) -> Response:
         query, criteria = ctx.parse(jql)
         selection = FieldSelection.parse(fields, default="id")
         limit = MAX_IDS_ONLY if selection.ids_only and not expand else MAX_WITH_FIELDS
@@ -111,15 +112,15 @@ def search_router(ctx: JiraContext, version: int) -> APIRouter:
         start, stop = page_window(result, after, wanted)
         is_last = stop >= len(result)
         view = ctx.view(request, version)
-        issues = []
-        for index in result.indices[start:stop]:
-            item = store.get(index)
-            if item is not None:
-                issues.append(view.issue(store, item, selection, expand))
+        window = result.indices[start:stop]
+        if selection.ids_only and not expand:
+            issues = ctx.id_refs(request, window, with_key=selection.wants_key, version=version)
+        else:
+            issues = [view.issue(store, item, selection, expand, events=events) for item, events in ctx.load(window)]
         body: dict[str, Any] = {"issues": issues, "isLast": is_last}
         if not is_last:
             body["nextPageToken"] = encode_token(fingerprint, result.keys[stop - 1])
-        return body
+        return json_body(body)
 
     @router.get("/search/jql")
     def search_get(
@@ -134,11 +135,11 @@ def search_router(ctx: JiraContext, version: int) -> APIRouter:
         fail_fast: Annotated[bool, Query(alias="failFast")] = False,
         reconcile_issues: Annotated[list[int] | None, Query(alias="reconcileIssues")] = None,
         validate_query: Annotated[str, Query(alias="validateQuery")] = "strict",
-    ) -> dict[str, Any]:
+    ) -> Response:
         return run_search(request, jql, next_page_token, max_results, fields, expansions(expand))
 
     @router.post("/search/jql")
-    async def search_post(request: Request) -> dict[str, Any]:
+    async def search_post(request: Request) -> Response:
         body = await read_body(request, SearchBody)
         return run_search(request, body.jql, body.nextPageToken, body.maxResults, body.fields, expansions(body.expand))
 
@@ -155,7 +156,7 @@ def search_router(ctx: JiraContext, version: int) -> APIRouter:
         max_results: int,
         fields: list[str] | None,
         expand: frozenset[str],
-    ) -> dict[str, Any]:
+    ) -> Response:
         if not ctx.runtime.config.legacy_search:
             raise JiraApiError(410, [REMOVED_SEARCH])
         if start_at < 0 or max_results < 0:
@@ -165,18 +166,10 @@ def search_router(ctx: JiraContext, version: int) -> APIRouter:
         window = min(max_results, LEGACY_MAX)
         result = ctx.engine.run(criteria)
         view = ctx.view(request, version)
-        issues = []
-        for index in result.indices[start_at : start_at + window]:
-            item = store.get(index)
-            if item is not None:
-                issues.append(view.issue(store, item, selection, expand))
-        return {
-            "expand": "schema,names",
-            "startAt": start_at,
-            "maxResults": window,
-            "total": len(result),
-            "issues": issues,
-        }
+        loaded = ctx.load(result.indices[start_at : start_at + window])
+        issues = [view.issue(store, item, selection, expand, events=events) for item, events in loaded]
+        body = {"expand": "schema,names", "startAt": start_at, "maxResults": window, "total": len(result)}
+        return json_body({**body, "issues": issues})
 
     @router.get("/search")
     def legacy_get(
@@ -186,11 +179,11 @@ def search_router(ctx: JiraContext, version: int) -> APIRouter:
         max_results: Annotated[int, Query(alias="maxResults")] = 50,
         fields: Annotated[list[str] | None, Query()] = None,
         expand: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> Response:
         return legacy(request, jql, start_at, max_results, fields, expansions(expand))
 
     @router.post("/search")
-    async def legacy_post(request: Request) -> dict[str, Any]:
+    async def legacy_post(request: Request) -> Response:
         if not ctx.runtime.config.legacy_search:
             raise JiraApiError(410, [REMOVED_SEARCH])
         body = await read_body(request, LegacyBody)

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
+from typing import Any
 
 from fastapi import Request
 
+from emulators.ids import jira_issue_id
 from emulators.jira.errors import bad_request, not_found
 from emulators.jira.jql import JqlError, JqlQuery, parse_jql
 from emulators.jira.render import View
 from emulators.jira.search import Criteria, SearchEngine, criteria_from_jql, unbounded_error
 from emulators.jira.site import JiraSite
-from emulators.org.model import Item
+from emulators.org.model import Event, Item, Vendor
 from emulators.runtime import EmulatorRuntime
 
 __all__ = ["JiraContext"]
@@ -24,14 +27,70 @@ class JiraContext:
     runtime: EmulatorRuntime
     site: JiraSite
     engine: SearchEngine
+    _parents: dict[int, Item | None] = field(default_factory=dict)
+    _parents_at: int = -1
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def view(self, request: Request, version: int = 3) -> View:
         """Renderer with `self` links on the URL the client used."""
-        return View(self.site, str(request.base_url).rstrip("/"), version)
+        return View(self.site, str(request.base_url).rstrip("/"), version, self.parent)
 
     def site_view(self, version: int = 2) -> View:
         """Renderer with `self` links on the configured site URL (webhook payloads)."""
-        return View(self.site, self.runtime.config.jira_site.rstrip("/"), version)
+        return View(self.site, self.runtime.config.jira_site.rstrip("/"), version, self.parent)
+
+    def parent(self, index: int) -> Item | None:
+        """A parent issue (epics and stories are shared by many children: cached until the next write)."""
+        store = self.runtime.store
+        with self._lock:
+            if self._parents_at != store.writes:
+                self._parents.clear()
+                self._parents_at = store.writes
+            if index in self._parents:
+                return self._parents[index]
+        found = store.get(index)
+        with self._lock:
+            if len(self._parents) > 4096:
+                self._parents.clear()
+            self._parents[index] = found
+        return found
+
+    def load(self, indices: list[int]) -> list[tuple[Item, tuple[Event, ...] | None]]:
+        """Issues with their history when it comes for free (generated once, not once per item and history)."""
+        store = self.runtime.store
+        written = set(store.changed_since(float("-inf")))
+        base = store.org.item_count(Vendor.JIRA)
+        loaded: list[tuple[Item, tuple[Event, ...] | None]] = []
+        for index in indices:
+            if index < base and index not in written:
+                generated = store.org.generate(Vendor.JIRA, index)
+                loaded.append((generated.item, generated.events))
+            else:
+                item = store.get(index)
+                if item is not None:
+                    loaded.append((item, None))
+        return loaded
+
+    def id_refs(self, request: Request, indices: list[int], *, with_key: bool, version: int) -> list[dict[str, Any]]:
+        """`{"id"}` (or id, key, self) of result issues without generating them."""
+        if not with_key:
+            return [{"id": jira_issue_id(i)} for i in indices]
+        store = self.runtime.store
+        written = set(store.changed_since(float("-inf")))
+        base = store.org.item_count(Vendor.JIRA)
+        view = self.view(request, version)
+        refs = []
+        for index in indices:
+            if index < base and index not in written:
+                identity = store.org.identity(Vendor.JIRA, index)
+                issue_id, key = identity.external_id, identity.key
+            else:
+                item = store.get(index)
+                if item is None:
+                    continue
+                issue_id, key = item.external_id, item.key
+            refs.append({"id": issue_id, "self": view.api(f"issue/{issue_id}"), "key": key})
+        return refs
 
     def parse(self, jql: str | None, *, require_bound: bool = True) -> tuple[JqlQuery, Criteria]:
         """Parse and resolve JQL for the API user; Jira's 400 on errors or an unbounded query."""

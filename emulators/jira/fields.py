@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 
 from emulators.jira.site import CustomFields
 
@@ -68,6 +69,7 @@ _SYSTEM_FIELDS: tuple[FieldDef, ...] = (
 )
 
 
+@cache
 def field_catalogue(custom: CustomFields) -> tuple[FieldDef, ...]:
     """System fields plus the site's Jira Software custom fields."""
 

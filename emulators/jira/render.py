@@ -33,6 +33,7 @@ class View:
     site: JiraSite
     base_url: str
     version: int = 3
+    lookup: Callable[[int], Item | None] | None = None
 
     # ----- small objects
     def api(self, path: str) -> str:
@@ -203,6 +204,7 @@ class View:
         expand: frozenset[str] = frozenset(),
         *,
         agile: bool = False,
+        events: tuple[Event, ...] | None = None,
     ) -> dict[str, Any]:
         """An issue with the selected fields and expansions (history generated only when needed)."""
         if not selection.wants_key and not expand:
@@ -213,26 +215,26 @@ class View:
             "self": self.api(f"issue/{item.external_id}"),
             "key": item.key,
         }
-        history: tuple[Event, ...] | None = None
+        history: tuple[Event, ...] | None = events
 
-        def events() -> tuple[Event, ...]:
+        def all_events() -> tuple[Event, ...]:
             nonlocal history
             if history is None:
                 history = store.history(item.index)
             return history
 
         fields: dict[str, Any] = {}
-        renderers = self._renderers(store, item, events)
+        renderers = self._renderers(store, item, all_events)
         for field in field_catalogue(self.site.fields):
             render = renderers.get(field.id)
             if render is not None and selection.wants(field):
                 fields[field.id] = render()
         if agile and (selection.all_fields or selection.navigable):
-            fields.update(self._agile_fields(item, events()))
+            fields.update(self._agile_fields(item, all_events()))
         if selection.include - {"id", "key"} or selection.all_fields or selection.navigable or fields:
             body["fields"] = fields
         if "changelog" in expand:
-            page = changelog_page_of(self, item, events())
+            page = changelog_page_of(self, item, all_events())
             recent = page[-EXPANDED_CHANGELOG_LIMIT:]
             body["changelog"] = {"startAt": 0, "maxResults": len(recent), "total": len(page), "histories": recent}
         if "transitions" in expand:
@@ -288,7 +290,7 @@ class View:
     def _parent(self, store: ItemStore, item: Item) -> dict[str, Any] | None:
         if item.parent is None:
             return None
-        parent = store.get(item.parent)
+        parent = (self.lookup or store.get)(item.parent)
         if parent is None:
             return None
         return {
