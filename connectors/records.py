@@ -18,6 +18,7 @@ __all__ = [
     "Discovery",
     "LinkIn",
     "PersonIn",
+    "QuarantinedItem",
     "SprintIn",
     "SprintMembershipIn",
     "StatusIn",
@@ -143,6 +144,15 @@ class WorkItemIn:
 
 
 @dataclass(frozen=True, slots=True)
+class QuarantinedItem:
+    """An item that kept failing validation: stored aside with its raw JSON so nothing is dropped silently."""
+
+    external_id: str
+    reason: str
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
 class CursorUpdate:
     """Where the next incremental pull resumes once this batch is stored (same transaction)."""
 
@@ -159,6 +169,7 @@ class Batch:
     people: tuple[PersonIn, ...] = ()
     sprints: tuple[SprintIn, ...] = ()
     deleted_external_ids: tuple[str, ...] = ()
+    quarantined: tuple[QuarantinedItem, ...] = ()
     cursor: CursorUpdate | None = None
     pages: int = 1
 

@@ -11,6 +11,7 @@ from models.container import Container
 from models.finding import Finding
 from models.job_lease import JobLease
 from models.person import Person, PersonIdentity
+from models.quarantine import QuarantinedRecord
 from models.report import Report
 from models.sprint import Sprint, SprintMembership
 from models.sync_state import SyncCursor, SyncRun
@@ -29,6 +30,7 @@ __all__ = [
     "Link",
     "Person",
     "PersonIdentity",
+    "QuarantinedRecord",
     "Report",
     "Sprint",
     "SprintMembership",

@@ -12,6 +12,7 @@ from models.container import Container
 from models.finding import Finding
 from models.job_lease import JobLease
 from models.person import Person, PersonIdentity
+from models.quarantine import QuarantinedRecord
 from models.report import Report
 from models.sprint import Sprint, SprintMembership
 from models.sync_state import SyncCursor, SyncRun
@@ -32,6 +33,7 @@ __all__ = [
     "LINKS",
     "MEMBERSHIPS",
     "PEOPLE",
+    "QUARANTINE",
     "REPORTS",
     "RUNS",
     "SPRINTS",
@@ -61,6 +63,7 @@ LABELS = table_of(WorkItemLabel)
 LINKS = table_of(Link)
 MEMBERSHIPS = table_of(SprintMembership)
 PEOPLE = table_of(Person)
+QUARANTINE = table_of(QuarantinedRecord)
 REPORTS = table_of(Report)
 RUNS = table_of(SyncRun)
 SPRINTS = table_of(Sprint)

@@ -21,6 +21,7 @@ from connectors.records import (
     CursorUpdate,
     Discovery,
     PersonIn,
+    QuarantinedItem,
     SprintIn,
     WorkItemIn,
 )
@@ -37,6 +38,7 @@ from models.tables import (
     LINKS,
     MEMBERSHIPS,
     PEOPLE,
+    QUARANTINE,
     SPRINTS,
     TRANSITIONS,
 )
@@ -254,6 +256,7 @@ class StoreWriter:
             outcome.changed_item_ids = sorted(changed.values())
             self._write_item_details(session, batch.items, changed)
             outcome.items_deleted = self._tombstone(session, batch.deleted_external_ids)
+            self._quarantine(session, batch.quarantined, recovered=[item.external_id for item in batch.items])
             if batch.cursor is not None:
                 self._advance_cursor(session, batch.cursor)
             session.commit()
@@ -394,6 +397,37 @@ class StoreWriter:
             )
             count += len(result.all())
         return count
+
+    def _quarantine(self, session: Session, records: Sequence[QuarantinedItem], recovered: Sequence[str]) -> None:
+        """Keep records that failed validation (with their raw JSON); forget those that now map."""
+        if recovered:
+            session.execute(
+                delete(QUARANTINE).where(
+                    QUARANTINE.c.connection_id == self.connection_id, QUARANTINE.c.external_id.in_(list(recovered))
+                )
+            )
+        if not records:
+            return
+        now = self.clock()
+        rows = [
+            {
+                "connection_id": self.connection_id,
+                "external_id": record.external_id[:255],
+                "reason": record.reason[:1000],
+                "raw": record.raw,
+                "first_seen_at": now,
+                "last_seen_at": now,
+            }
+            for record in records
+        ]
+        upsert_rows(
+            session,
+            QUARANTINE,
+            rows,
+            key=("connection_id", "external_id"),
+            keep_on_update=("first_seen_at",),
+            touch=("last_seen_at",),
+        )
 
     def _advance_cursor(self, session: Session, cursor: CursorUpdate) -> None:
         upsert_rows(
