@@ -10,18 +10,19 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 
 from fastapi import HTTPException, status
+from pydantic import BaseModel
 from sqlalchemy import ColumnElement, Row, Select, and_, or_
 from sqlmodel import Session
 
 from api.views.params import MAX_ID, to_utc
 
-__all__ = ["Cursor", "SortKey", "decode_cursor", "encode_cursor", "read_page"]
+__all__ = ["Cursor", "SortKey", "decode_cursor", "encode_cursor", "iter_batches", "read_page"]
 
 ValueKind = Literal["datetime", "date", "text", "int"]
 
@@ -141,3 +142,14 @@ def read_page(
         last_id=last_id,
     )
     return rows[:limit], next_cursor
+
+
+def iter_batches(
+    fetch: Callable[[Cursor | None], tuple[Sequence[BaseModel], Cursor | None]], cursor: Cursor | None
+) -> Iterator[list[dict[str, Any]]]:
+    """Every row of a paged view, one page (one short read transaction in ``fetch``) at a time, as dicts."""
+    while True:
+        rows, cursor = fetch(cursor)
+        yield [row.model_dump() for row in rows]
+        if cursor is None:
+            return
