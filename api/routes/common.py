@@ -10,7 +10,7 @@ from fastapi import Depends
 from api.deps import StateDep
 from core.policy import Policy
 
-__all__ = ["ADMIN_RESPONSES", "NOT_FOUND", "VIEWER_RESPONSES", "NowDep", "PolicyDep", "problem"]
+__all__ = ["ADMIN_RESPONSES", "BODY_RESPONSES", "NOT_FOUND", "VIEWER_RESPONSES", "NowDep", "PolicyDep", "problem"]
 
 
 def problem(description: str) -> dict[str, Any]:
@@ -50,6 +50,10 @@ ADMIN_RESPONSES: dict[int | str, dict[str, Any]] = {
     403: problem("The key is valid but this action needs an admin key."),
 }
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: problem("No such resource.")}
+BODY_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: problem("The body is not valid JSON."),
+    413: problem("The body is larger than the limit (1 MiB)."),
+}
 
 
 def get_policy(state: StateDep) -> Policy | None:

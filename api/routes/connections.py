@@ -20,7 +20,7 @@ from sqlalchemy import select
 from api.auth.deps import AdminDep
 from api.csv import CSV_RESPONSE, csv_response, wants_csv
 from api.deps import DatabaseDep
-from api.routes.common import ADMIN_RESPONSES, NOT_FOUND
+from api.routes.common import ADMIN_RESPONSES, BODY_RESPONSES, NOT_FOUND
 from api.views.params import SAFE_TEXT, FormatParam
 from models.tables import CONNECTIONS
 
@@ -133,7 +133,7 @@ def check_connection(name: NamePath, database: DatabaseDep, triggers: TriggersDe
     response_model=TriggerAccepted,
     status_code=status.HTTP_202_ACCEPTED,
     summary="Sync a connection now (admin)",
-    responses={**ADMIN_RESPONSES, **NOT_FOUND},
+    responses={**ADMIN_RESPONSES, **NOT_FOUND, **BODY_RESPONSES},
 )
 def sync_connection(
     name: NamePath,

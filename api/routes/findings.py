@@ -11,7 +11,7 @@ from fastapi.responses import StreamingResponse
 from api.auth.deps import AdminDep, ViewerDep
 from api.csv import CSV_RESPONSE, csv_response, wants_csv
 from api.deps import DatabaseDep
-from api.routes.common import ADMIN_RESPONSES, NOT_FOUND, VIEWER_RESPONSES, NowDep, problem
+from api.routes.common import ADMIN_RESPONSES, BODY_RESPONSES, NOT_FOUND, VIEWER_RESPONSES, NowDep, problem
 from api.views.findings import (
     FINDING_CSV_COLUMNS,
     FINDING_SORTS,
@@ -106,7 +106,7 @@ _CONFLICT: dict[int | str, dict[str, Any]] = {409: problem("The finding is resol
     "/{finding_id}/snooze",
     response_model=FindingPublic,
     summary="Snooze a finding (admin)",
-    responses={**ADMIN_RESPONSES, **NOT_FOUND, **_CONFLICT},
+    responses={**ADMIN_RESPONSES, **NOT_FOUND, **_CONFLICT, **BODY_RESPONSES},
 )
 def snooze_finding(
     finding_id: IdPath, body: SnoozeRequest, database: DatabaseDep, now: NowDep, _key: AdminDep
