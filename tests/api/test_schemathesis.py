@@ -65,7 +65,7 @@ def test_every_operation_conforms_and_leaks_nothing(seeded: Seeded, make_app: Ap
                 )
                 def run(case: Any) -> None:
                     response = case.call(headers=auth)
-                    calls[operation.label] += 1
+                    calls[case.operation.label] += 1
                     statuses[response.status_code] += 1
                     scan_for_leaks(response, seeded.canaries)
                     case.validate_response(response, checks=CHECKS, headers=auth)
