@@ -51,15 +51,18 @@ def test_filters_narrow_the_list(api: TestClient, seeded: Seeded) -> None:
     assert len(keys(api.get("/api/v1/items?connection=trello&limit=500"))) == 15
     assert keys(api.get("/api/v1/items?connection=nope")) == []
     design = keys(api.get("/api/v1/items?team=design&limit=500"))
-    assert len(design) == 15 and all(k.startswith("tr") for k in design)
+    assert len(design) == 15
+    assert all(k.startswith("tr") for k in design)
     assert len(keys(api.get("/api/v1/items?team=growth&limit=500"))) == 10
     assert keys(api.get("/api/v1/items?team=nobody")) == []
     doing = keys(api.get(f"/api/v1/items?container={seeded.containers['Doing']}&limit=500"))
-    assert doing and all(k.startswith("tr") for k in doing)
+    assert doing
+    assert all(k.startswith("tr") for k in doing)
     in_progress = api.get("/api/v1/items?status_category=in_progress&status_category=todo&limit=500").json()["items"]
     assert {i["status_category"] for i in in_progress} == {"in_progress", "todo"}
     mine = api.get(f"/api/v1/items?assignee={alice}&limit=500").json()["items"]
-    assert {i["assignee"] for i in mine} == {"Alice Martin"} and {i["source"] for i in mine} == {
+    assert {i["assignee"] for i in mine} == {"Alice Martin"}
+    assert {i["source"] for i in mine} == {
         "jira",
         "trello",
         "asana",
@@ -72,7 +75,8 @@ def test_filters_narrow_the_list(api: TestClient, seeded: Seeded) -> None:
     assert "PAY-11" not in keys(api.get("/api/v1/items?has_finding=false&limit=500"))
     assert all(i["due"] < str(TODAY) for i in api.get(f"/api/v1/items?due_before={TODAY}&limit=500").json()["items"])
     recent = api.get("/api/v1/items?updated_since=2026-11-22T09:00:00Z&limit=500").json()["items"]
-    assert recent and all(i["updated_at"] >= "2026-11-22T09:00:00Z" for i in recent)
+    assert recent
+    assert all(i["updated_at"] >= "2026-11-22T09:00:00Z" for i in recent)
     assert keys(api.get("/api/v1/items?q=PAY-12")) == ["PAY-12"]
     assert set(keys(api.get("/api/v1/items?q=experiment 1&limit=500"))) == {"1200000000001", "1200000000010"}
     assert keys(api.get("/api/v1/items?q=100%25")) == []  # % is matched literally, not as a wildcard
@@ -80,7 +84,8 @@ def test_filters_narrow_the_list(api: TestClient, seeded: Seeded) -> None:
 
 def test_sprint_and_epic_filters(api: TestClient, seeded: Seeded) -> None:
     in_sprint = keys(api.get(f"/api/v1/items?sprint={seeded.sprints['s14']}&limit=500"))
-    assert in_sprint and all(int(k.split("-")[1]) % 3 == 0 for k in in_sprint)
+    assert in_sprint
+    assert all(int(k.split("-")[1]) % 3 == 0 for k in in_sprint)
     children = set(keys(api.get(f"/api/v1/items?epic={seeded.items['PAY-1']}&limit=500")))
     assert {f"PAY-{n}" for n in range(2, 20)} | {"tr1", "tr2", "tr3"} == children  # Jira children + linked cards
 
@@ -88,7 +93,8 @@ def test_sprint_and_epic_filters(api: TestClient, seeded: Seeded) -> None:
 def test_total_on_request_only(api: TestClient) -> None:
     assert api.get("/api/v1/items?limit=2").json()["total"] is None
     page = api.get("/api/v1/items?limit=2&include_total=true&source=trello").json()
-    assert page["total"] == 15 and len(page["items"]) == 2
+    assert page["total"] == 15
+    assert len(page["items"]) == 2
 
 
 def test_tombstones_are_left_out_unless_asked(api: TestClient, seeded: Seeded) -> None:
@@ -111,7 +117,8 @@ def test_one_item_with_history_findings_links_labels_and_sprints(api: TestClient
     assert [t["to_value"] for t in item["transitions"]] == ["To Do", "In Progress"]
     assert [s["name"] for s in item["sprints"]] == ["PAY Sprint 13", "PAY Sprint 14"]
     eleven = api.get(f"/api/v1/items/{seeded.items['PAY-11']}").json()
-    assert {f["rule_id"] for f in eleven["findings"]} == {"R02", "R08"} and eleven["open_findings"] == 2
+    assert {f["rule_id"] for f in eleven["findings"]} == {"R02", "R08"}
+    assert eleven["open_findings"] == 2
     blocker = api.get(f"/api/v1/items/{seeded.items['PAY-2']}").json()
     assert blocker["links"] == [
         {

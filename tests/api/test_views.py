@@ -39,7 +39,8 @@ def test_a_team_board_counts_columns_across_tools_with_wip_limits(api: TestClien
         "cancelled",
         "unknown",
     ]
-    assert columns["in_progress"]["count"] == 12 and columns["in_progress"]["wip_limit"] == 5
+    assert columns["in_progress"]["count"] == 12
+    assert columns["in_progress"]["wip_limit"] == 5
     assert columns["in_progress"]["over_limit"] is True
     assert len(columns["in_progress"]["cards"]) == 3
     review = next(s for s in board["statuses"] if s["status"] == "In Review")
@@ -55,7 +56,8 @@ def test_people_and_one_persons_workload_across_tools(api: TestClient, seeded: S
     alice = next(p for p in people if p["email"] == "alice@acme.example")
     assert {a["connection"] for a in alice["accounts"]} == {"jira", "trello", "asana"}
     page = api.get("/api/v1/people?limit=1").json()
-    assert len(page["items"]) == 1 and page["next_cursor"]
+    assert len(page["items"]) == 1
+    assert page["next_cursor"]
     second = api.get(f"/api/v1/people?limit=1&cursor={page['next_cursor']}").json()
     assert second["items"][0]["id"] > page["items"][0]["id"]
     assert [p["display_name"] for p in api.get("/api/v1/people?q=chen").json()["items"]] == ["Chen Wei"]
@@ -77,12 +79,14 @@ def test_due_lists_overdue_then_upcoming(api: TestClient) -> None:
     page = api.get("/api/v1/due?days=7&limit=500").json()
     assert page["today"] == str(TODAY)
     dues = [i["due"] for i in page["items"]]
-    assert dues == sorted(dues) and all(d <= str(TODAY + timedelta(days=7)) for d in dues)
+    assert dues == sorted(dues)
+    assert all(d <= str(TODAY + timedelta(days=7)) for d in dues)
     assert all(i["status_category"] not in ("done", "cancelled") for i in page["items"])
     for item in page["items"]:
         assert item["bucket"] == ("overdue" if item["due"] < str(TODAY) else "upcoming")
     overdue = api.get("/api/v1/due?bucket=overdue&limit=500").json()["items"]
-    assert overdue and all(i["days_until_due"] < 0 for i in overdue)
+    assert overdue
+    assert all(i["days_until_due"] < 0 for i in overdue)
     upcoming = api.get("/api/v1/due?bucket=upcoming&days=0&limit=500").json()["items"]
     assert all(i["due"] == str(TODAY) for i in upcoming)
     design = api.get("/api/v1/due?team=design").json()
@@ -95,12 +99,14 @@ def test_active_sprint_committed_added_progress_and_carry_over(api: TestClient) 
     sprints = api.get("/api/v1/sprints").json()["items"]
     assert [s["name"] for s in sprints] == ["PAY Sprint 14"]
     sprint = sprints[0]
-    # PAY-n with n % 3 == 0 (n from 2 to 40; PAY-41 is tombstoned): 13 items, 4 of them added 8 days after the start (n % 9 == 0).
+    # PAY-n with n % 3 == 0 (n from 2 to 40; PAY-41 is tombstoned): 13 items;
+    # 4 of them (n % 9 == 0) were added 8 days after the start.
     assert (sprint["total_items"], sprint["committed_items"], sprint["added_items"]) == (13, 9, 4)
     assert sprint["added_percent"] == round(100 * 4 / 9, 1)
     # n % 6 == 0 and not n % 9 == 0 were also in the closed sprint 13: 6, 12, 24, 30 (18 and 36 were re-added late).
     assert sprint["carried_over_items"] == 4
-    assert sprint["done_items"] == 4 and sprint["progress_percent"] == round(100 * 4 / 13, 1)
+    assert sprint["done_items"] == 4
+    assert sprint["progress_percent"] == round(100 * 4 / 13, 1)
     assert [s["name"] for s in api.get("/api/v1/sprints?state=all").json()["items"]] == [
         "PAY Sprint 15",
         "PAY Sprint 14",
@@ -144,7 +150,8 @@ def test_findings_filters(api: TestClient) -> None:
     seen = [f["first_seen_at"] for f in oldest["items"] + second["items"]]
     assert seen == sorted(seen)
     rows = list(csv.DictReader(io.StringIO(api.get("/api/v1/findings?format=csv").text)))
-    assert len(rows) == 6 and "details" not in rows[0]
+    assert len(rows) == 6
+    assert "details" not in rows[0]
 
 
 def test_snooze_needs_an_admin_and_a_future_date(api: TestClient, seeded: Seeded) -> None:
@@ -177,9 +184,12 @@ def test_snooze_needs_an_admin_and_a_future_date(api: TestClient, seeded: Seeded
 def test_rules_catalogue_reads_the_policy(api: TestClient) -> None:
     rules = {r["id"]: r for r in api.get("/api/v1/rules").json()}
     assert list(rules) == [f"R{n:02d}" for n in range(1, 21)]
-    assert rules["R02"]["thresholds"] == {"days": 4} and rules["R02"]["team_overrides"] == {"design": {"days": 7}}
-    assert rules["R08"]["severity"] == "high" and rules["R08"]["open_findings"] == 2
-    assert rules["R01"]["name"] == "stale" and rules["R01"]["open_findings"] == 0
+    assert rules["R02"]["thresholds"] == {"days": 4}
+    assert rules["R02"]["team_overrides"] == {"design": {"days": 7}}
+    assert rules["R08"]["severity"] == "high"
+    assert rules["R08"]["open_findings"] == 2
+    assert rules["R01"]["name"] == "stale"
+    assert rules["R01"]["open_findings"] == 0
     assert len(list(csv.DictReader(io.StringIO(api.get("/api/v1/rules?format=csv").text)))) == 20
 
 
@@ -236,7 +246,8 @@ def test_flow_metrics_from_history(api: TestClient) -> None:
     assert sum(overall["throughput_per_week"].values()) == overall["lead_time_days"]["samples"]
     assert overall["wip"] == sum(s["wip"] for s in flow["by_source"])
     growth = api.get("/api/v1/flow?team=growth").json()["overall"]
-    assert growth["cycle_time_days"]["samples"] == 0 and growth["wip"] == 8
+    assert growth["cycle_time_days"]["samples"] == 0
+    assert growth["wip"] == 8
     assert api.get("/api/v1/flow?weeks=0").status_code == 422
     assert len(list(csv.DictReader(io.StringIO(api.get("/api/v1/flow?format=csv").text)))) == 1 + len(flow["by_source"])
 
@@ -247,7 +258,8 @@ def test_reports_as_json_markdown_and_html(api: TestClient, seeded: Seeded) -> N
     as_json = api.get(f"/api/v1/reports/{seeded.report_id}")
     assert as_json.json()["hygiene"] == {"payments": 81.5}
     as_md = api.get(f"/api/v1/reports/{seeded.report_id}?format=md")
-    assert as_md.headers["content-type"].startswith("text/markdown") and as_md.text.startswith("# Backlog hygiene")
+    assert as_md.headers["content-type"].startswith("text/markdown")
+    assert as_md.text.startswith("# Backlog hygiene")
     as_html = api.get(f"/api/v1/reports/{seeded.report_id}?format=html")
     assert as_html.headers["content-type"].startswith("text/html")
     assert "default-src 'none'" in as_html.headers["content-security-policy"]
@@ -276,7 +288,8 @@ def test_connection_triggers_are_injected_and_answer_202(seeded: Seeded, make_ap
     assert (full.status_code, full.json()["run_id"], full.json()["kind"]) == (202, 4242, "full")
     assert default.json()["kind"] == "incremental"
     assert viewer.status_code == 403
-    assert checked == ["jira"] and synced == [("trello", "full"), ("asana", "incremental")]
+    assert checked == ["jira"]
+    assert synced == [("trello", "full"), ("asana", "incremental")]
 
 
 def test_default_triggers_accept_without_a_run_id(api: TestClient) -> None:
@@ -290,5 +303,6 @@ def test_default_triggers_accept_without_a_run_id(api: TestClient) -> None:
 )
 def test_every_list_answers_csv_to_the_accept_header(api: TestClient, path: str) -> None:
     response = api.get(path, headers={"Accept": "text/csv"})
-    assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
     assert len(response.text.splitlines()) >= 2
