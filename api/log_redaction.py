@@ -24,7 +24,8 @@ _PATTERNS = (
     re.compile(r"\bgAAAAA[A-Za-z0-9_=-]{20,}"),
     re.compile(r"\bwhsec_[A-Za-z0-9+/=]{8,}"),
     re.compile(
-        r"(?i)\b(access_token|refresh_token|api_token|api_key|apikey|token|secret|password|client_secret|key)"
+        r"(?i)\b(access_token|refresh_token|api_token|api_key|apikey|token|secret|password|client_secret|key|sub|session"
+        r"|signature|x-hook-secret|x-hub-signature|x-trello-webhook|x-hook-signature|cookie)"
         r"(\"?\s*[=:]\s*\"?)[^\s&\"',;]+"
     ),
 )
