@@ -15,7 +15,7 @@ from api.routes.common import NOT_FOUND, VIEWER_RESPONSES, NowDep, PolicyDep
 from api.views.board import TeamBoard, load_team_board
 from api.views.items import OPEN_CATEGORIES
 from api.views.params import SAFE_TEXT, FormatParam
-from api.views.teams import TeamContainer, TeamPublic, items_of_containers, list_team_names, team_container_ids
+from api.views.teams import TeamContainer, TeamPublic, list_team_names, team_container_ids, team_scope
 from models.tables import CONNECTIONS, CONTAINERS, ITEMS
 
 __all__ = ["router"]
@@ -56,7 +56,9 @@ def list_teams(
                 select(func.count())
                 .select_from(ITEMS)
                 .where(
-                    items_of_containers(ids), ITEMS.c.deleted_at.is_(None), ITEMS.c.status_category.in_(OPEN_CATEGORIES)
+                    team_scope(session, policy, name),
+                    ITEMS.c.deleted_at.is_(None),
+                    ITEMS.c.status_category.in_(OPEN_CATEGORIES),
                 )
             ).scalar_one()
             team_policy = policy.teams.get(name) if policy is not None else None

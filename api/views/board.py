@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from api.views.items import ITEM_SORTS, ItemFilters, ItemSummary, item_conditions, read_item_page
-from api.views.teams import items_of_containers, team_container_ids
+from api.views.teams import team_scope
 from core.policy import Policy
 from models.enums import StatusCategory
 from models.tables import ITEMS
@@ -58,8 +58,7 @@ def load_team_board(
     session: Session, policy: Policy | None, team: str, *, cards_per_column: int, now: datetime
 ) -> TeamBoard:
     """Counts per category and raw status, and the newest ``cards_per_column`` cards of each category."""
-    containers = team_container_ids(session, policy, team)
-    scope = [items_of_containers(containers), ITEMS.c.deleted_at.is_(None)]
+    scope = [team_scope(session, policy, team), ITEMS.c.deleted_at.is_(None)]
     limits = dict(policy.teams[team].wip_limits) if policy is not None and team in policy.teams else {}
     by_category = {
         str(category): (int(count), float(points or 0))

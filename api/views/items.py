@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, Select, exists, false, func, or_, select
 from sqlmodel import Session
 
 from api.views.keyset import Cursor, SortKey, read_page
-from api.views.teams import container_teams, items_of_containers, team_container_ids
+from api.views.teams import container_teams, team_scope
 from core.policy import Policy
 from models.db import Database
 from models.enums import StatusCategory
@@ -191,7 +191,7 @@ def item_conditions(session: Session, filters: ItemFilters, policy: Policy | Non
         ).scalar_one_or_none()
         where.append(ITEMS.c.connection_id == connection_id if connection_id is not None else false())
     if filters.team is not None:
-        where.append(items_of_containers(team_container_ids(session, policy, filters.team)))
+        where.append(team_scope(session, policy, filters.team))
     if filters.container is not None:
         where.append(or_(ITEMS.c.container_id == filters.container, ITEMS.c.subcontainer_id == filters.container))
     if filters.status_categories:
@@ -211,13 +211,15 @@ def item_conditions(session: Session, filters: ItemFilters, policy: Policy | Non
         where.append(ITEMS.c.id.in_(in_sprint))
     if filters.epic is not None:
         where.append(_epic_children(session, filters.epic))
-    open_finding = FINDINGS.c.resolved_at.is_(None) & (FINDINGS.c.work_item_id == ITEMS.c.id)
+    open_findings = select(FINDINGS.c.work_item_id).where(
+        FINDINGS.c.resolved_at.is_(None), FINDINGS.c.work_item_id.is_not(None)
+    )
     if filters.has_finding is True:
-        where.append(exists().where(open_finding))
+        where.append(ITEMS.c.id.in_(open_findings))
     elif filters.has_finding is False:
-        where.append(~exists().where(open_finding))
+        where.append(~exists().where(FINDINGS.c.resolved_at.is_(None), FINDINGS.c.work_item_id == ITEMS.c.id))
     if filters.rule is not None:
-        where.append(exists().where(open_finding, FINDINGS.c.rule_id == filters.rule))
+        where.append(ITEMS.c.id.in_(open_findings.where(FINDINGS.c.rule_id == filters.rule)))
     if filters.updated_since is not None:
         where.append(ITEMS.c.source_updated_at >= filters.updated_since)
     if filters.due_before is not None:

@@ -19,6 +19,7 @@ __all__ = [
     "items_of_containers",
     "list_team_names",
     "team_container_ids",
+    "team_scope",
 ]
 
 
@@ -111,9 +112,30 @@ def container_teams(session: Session, policy: Policy | None, container_ids: Iter
     return owners
 
 
-def items_of_containers(container_ids: set[int]) -> ColumnElement[bool]:
-    """Items whose container or sub-container (list, section) is one of ``container_ids``."""
-    if not container_ids:
+def items_of_containers(container_ids: set[int], sub_ids: set[int] | None = None) -> ColumnElement[bool]:
+    """Items whose container is one of ``container_ids`` or whose list / section is one of ``sub_ids``.
+
+    Without ``sub_ids`` every id is tried as both; with them the condition stays a single indexed ``IN`` when a
+    team owns whole projects and boards (their lists and sections are covered by the parent).
+    """
+    if not container_ids and not sub_ids:
         return false()
-    ids = sorted(container_ids)
-    return or_(ITEMS.c.container_id.in_(ids), ITEMS.c.subcontainer_id.in_(ids))
+    if sub_ids is None:
+        ids = sorted(container_ids)
+        return or_(ITEMS.c.container_id.in_(ids), ITEMS.c.subcontainer_id.in_(ids))
+    if not sub_ids:
+        return ITEMS.c.container_id.in_(sorted(container_ids))
+    return or_(ITEMS.c.container_id.in_(sorted(container_ids)), ITEMS.c.subcontainer_id.in_(sorted(sub_ids)))
+
+
+def team_scope(session: Session, policy: Policy | None, team: str) -> ColumnElement[bool]:
+    """Items in containers ``team`` owns: projects and boards by ``container_id``, lone lists / sections by theirs."""
+    owned = team_container_ids(session, policy, team)
+    if not owned:
+        return false()
+    rows = session.execute(
+        select(CONTAINERS.c.id, CONTAINERS.c.kind, CONTAINERS.c.parent_id).where(CONTAINERS.c.id.in_(sorted(owned)))
+    ).all()
+    primary = {int(i) for i, kind, _ in rows if kind in ("project", "board")}
+    subs = {int(i) for i, kind, parent in rows if kind not in ("project", "board") and parent not in primary}
+    return items_of_containers(primary, subs)
