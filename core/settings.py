@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal, Self
 
-from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 __all__ = ["DEFAULT_DATABASE_URL", "Settings", "get_settings", "normalise_database_url"]
 
@@ -49,11 +49,39 @@ class Settings(BaseSettings):
     webhook_max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     sqlite_busy_timeout_ms: int = Field(default=10_000, ge=5_000)
     db_pool_size: int = Field(default=10, ge=1)
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Origins allowed to call the API from a browser (comma-separated, exact match); empty: none.",
+    )
+    cors_allow_credentials: bool = Field(
+        default=False, description="Let browsers send credentials cross-origin; never together with `*`."
+    )
+    rate_limit_per_second: float = Field(
+        default=50.0, ge=0, description="Sustained requests per second allowed per API key (0 turns limiting off)."
+    )
+    rate_limit_burst: int = Field(default=100, ge=1, description="Requests one API key may send at once.")
+    metrics_public: bool = Field(default=True, description="Serve /metrics without an API key.")
 
     @field_validator("database_url")
     @classmethod
     def _normalise_database_url(cls, value: str) -> str:
         return normalise_database_url(value)
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [origin.strip().rstrip("/") for origin in value.split(",") if origin.strip()]
+        return value
+
+    @model_validator(mode="after")
+    def _no_wildcard_with_credentials(self) -> Self:
+        if self.cors_allow_credentials and "*" in self.cors_origins:
+            raise ValueError(
+                "BATON_CORS_ORIGINS='*' with BATON_CORS_ALLOW_CREDENTIALS=true would let any site act as a "
+                "signed-in user: list the allowed origins explicitly"
+            )
+        return self
 
     @property
     def dialect(self) -> str:

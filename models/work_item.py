@@ -28,6 +28,7 @@ class WorkItem(SQLModel, table=True):
         Index("ix_work_item_container_status", "container_id", "status_category"),
         Index("ix_work_item_assignee_status", "assignee_person_id", "status_category"),
         Index("ix_work_item_source_updated", "source_updated_at"),
+        Index("ix_work_item_source_created", "source_created_at"),
         Index("ix_work_item_due", "due"),
         Index("ix_work_item_sprint", "connection_id", "sprint_external_id"),
         Index("ix_work_item_parent", "connection_id", "parent_external_id"),

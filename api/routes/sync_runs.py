@@ -5,12 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 from sqlalchemy import select
 
 from api.auth.deps import ViewerDep
+from api.csv import CSV_RESPONSE, csv_response, wants_csv
 from api.deps import DatabaseDep
+from api.routes.common import VIEWER_RESPONSES
+from api.views.params import MAX_ID, FormatParam, text_query
 from models.tables import CONNECTIONS, RUNS
 
 __all__ = ["router"]
@@ -42,20 +46,31 @@ class SyncRunPage(BaseModel):
     next_cursor: int | None
 
 
-@router.get("/runs", response_model=SyncRunPage, summary="Recent sync runs")
+SYNC_RUN_CSV_COLUMNS = tuple(SyncRunPublic.model_fields)
+
+
+@router.get(
+    "/runs",
+    response_model=SyncRunPage,
+    summary="Recent sync runs",
+    responses={**VIEWER_RESPONSES, **CSV_RESPONSE},
+)
 def list_sync_runs(
+    request: Request,
     database: DatabaseDep,
     _key: ViewerDep,
-    connection: Annotated[str | None, Query(max_length=100, description="Only this connection.")] = None,
+    connection: Annotated[str | None, text_query("Only this connection.", max_length=100, example="jira")] = None,
     limit: Annotated[int, Query(ge=1, le=500, description="Page size (at most 500).")] = 50,
-    cursor: Annotated[int | None, Query(ge=1, description="`next_cursor` of the previous page.")] = None,
-) -> SyncRunPage:
-    """Sync runs, newest first, with their counts and the last error."""
+    cursor: Annotated[int | None, Query(ge=1, le=MAX_ID, description="`next_cursor` of the previous page.")] = None,
+    format: FormatParam = None,
+) -> SyncRunPage | StreamingResponse:
+    """Sync runs, newest first, with their counts and the last error (CSV: up to 100,000 runs)."""
+    csv = wants_csv(request, format)
     query: Any = (
         select(RUNS, CONNECTIONS.c.name.label("connection"))
         .join(CONNECTIONS, CONNECTIONS.c.id == RUNS.c.connection_id)
         .order_by(RUNS.c.id.desc())
-        .limit(limit + 1)
+        .limit((100_000 if csv else limit) + 1)
     )
     if connection is not None:
         query = query.where(CONNECTIONS.c.name == connection)
@@ -63,5 +78,8 @@ def list_sync_runs(
         query = query.where(RUNS.c.id < cursor)
     with database.read_session() as session:
         rows = session.execute(query).mappings().all()
+    if csv:
+        runs = [SyncRunPublic.model_validate(dict(row)).model_dump() for row in rows[:100_000]]
+        return csv_response(SYNC_RUN_CSV_COLUMNS, [runs], filename="sync-runs")
     items = [SyncRunPublic.model_validate(dict(row)) for row in rows[:limit]]
     return SyncRunPage(items=items, next_cursor=items[-1].id if len(rows) > limit else None)

@@ -41,18 +41,26 @@ class BodyLimitMiddleware:
             return
         received = 0
         started = False
+        exceeded = False
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, exceeded
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > max_bytes:
+                    exceeded = True
                     raise _TooLarge
             return message
 
         async def tracking_send(message: Message) -> None:
             nonlocal started
+            if exceeded:
+                # A handler caught the overflow (FastAPI turns a failed JSON body read into 400): answer 413 anyway.
+                if not started:
+                    started = True
+                    await self._refuse(send, max_bytes)
+                return
             if message["type"] == "http.response.start":
                 started = True
             await send(message)

@@ -1,0 +1,155 @@
+"""Keyset pagination with opaque cursors, over a sort column that may hold NULLs.
+
+A page is read in two phases: rows whose sort value is set, in (value, id) order, then rows whose value is
+NULL, in id order (NULLs last, whatever the direction). The cursor records the phase, the last value and the
+last id; each phase is a range scan on an index of the sort column, however deep the page.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Literal
+
+from fastapi import HTTPException, status
+from pydantic import BaseModel
+from sqlalchemy import ColumnElement, Row, Select, and_, or_
+from sqlmodel import Session
+
+from api.views.params import MAX_ID, to_utc
+
+__all__ = ["Cursor", "SortKey", "decode_cursor", "encode_cursor", "iter_batches", "read_page"]
+
+ValueKind = Literal["datetime", "date", "text", "int"]
+
+
+@dataclass(frozen=True)
+class SortKey:
+    """A sort the API allows: its public name, column, value kind, direction and whether it may be NULL."""
+
+    name: str
+    column: ColumnElement[Any]
+    kind: ValueKind
+    descending: bool = False
+    nullable: bool = True
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where the previous page stopped."""
+
+    sort: str
+    phase: Literal["v", "n"]
+    value: Any
+    last_id: int
+
+
+def _bad_cursor() -> HTTPException:
+    return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "The cursor is not valid for this query.")
+
+
+def encode_cursor(cursor: Cursor) -> str:
+    """The opaque form of ``cursor``."""
+    value = cursor.value.isoformat() if isinstance(cursor.value, datetime | date) else cursor.value
+    raw = json.dumps([cursor.sort, cursor.phase, value, cursor.last_id], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _parse_value(kind: ValueKind, value: Any) -> Any:
+    if kind == "datetime" and isinstance(value, str):
+        return to_utc(datetime.fromisoformat(value))
+    if kind == "date" and isinstance(value, str):
+        return date.fromisoformat(value)
+    if kind == "text" and isinstance(value, str) and "\x00" not in value:
+        return value
+    if kind == "int" and isinstance(value, int) and not isinstance(value, bool) and abs(value) <= MAX_ID:
+        return value
+    raise ValueError("bad cursor value")
+
+
+def decode_cursor(token: str, sort: SortKey) -> Cursor:
+    """Parse a cursor made by :func:`encode_cursor` for the same sort; 422 for anything else."""
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        name, phase, value, last_id = json.loads(raw)
+        if name != sort.name or phase not in ("v", "n") or not isinstance(last_id, int) or isinstance(last_id, bool):
+            raise ValueError("cursor of another query")
+        if not 0 <= last_id <= MAX_ID:
+            raise ValueError("id out of range")
+        parsed = None if phase == "n" else _parse_value(sort.kind, value)
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError, OverflowError):
+        raise _bad_cursor() from None
+    return Cursor(sort=name, phase=phase, value=parsed, last_id=last_id)
+
+
+def _after(sort: SortKey, id_column: ColumnElement[Any], cursor: Cursor) -> ColumnElement[bool]:
+    """Rows strictly after the cursor within its phase (sargable on an index of the sort column)."""
+    column = sort.column
+    if sort.descending:
+        return and_(column <= cursor.value, or_(column < cursor.value, id_column < cursor.last_id))
+    return and_(column >= cursor.value, or_(column > cursor.value, id_column > cursor.last_id))
+
+
+def _phase_query(
+    base: Select[Any], sort: SortKey, id_column: ColumnElement[Any], phase: Literal["v", "n"], cursor: Cursor | None
+) -> Select[Any]:
+    query = base.add_columns(sort.column.label("_sort_value"))
+    if phase == "v":
+        if sort.nullable:
+            query = query.where(sort.column.is_not(None))
+        if cursor is not None and cursor.phase == "v":
+            query = query.where(_after(sort, id_column, cursor))
+        order = (sort.column.desc(), id_column.desc()) if sort.descending else (sort.column.asc(), id_column.asc())
+        return query.order_by(*order)
+    query = query.where(sort.column.is_(None))
+    if cursor is not None and cursor.phase == "n":
+        query = query.where(id_column < cursor.last_id if sort.descending else id_column > cursor.last_id)
+    return query.order_by(id_column.desc() if sort.descending else id_column.asc())
+
+
+def read_page(
+    session: Session,
+    base: Select[Any],
+    sort: SortKey,
+    id_column: ColumnElement[Any],
+    *,
+    limit: int,
+    cursor: Cursor | None,
+) -> tuple[Sequence[Row[Any]], Cursor | None]:
+    """Up to ``limit`` rows after ``cursor`` and the cursor of the next page (``None`` on the last page)."""
+    rows: list[Row[Any]] = []
+    phases: list[Literal["v", "n"]] = ["v", "n"] if sort.nullable else ["v"]
+    if cursor is not None and cursor.phase == "n":
+        phases = ["n"]
+    for phase in phases:
+        wanted = limit + 1 - len(rows)
+        rows.extend(session.execute(_phase_query(base, sort, id_column, phase, cursor).limit(wanted)).all())
+        if len(rows) > limit:
+            break
+    if len(rows) <= limit:
+        return rows, None
+    last = rows[limit - 1]
+    last_value = last._mapping["_sort_value"]
+    last_id = int(last._mapping[id_column])
+    next_cursor = Cursor(
+        sort=sort.name,
+        phase="v" if last_value is not None or not sort.nullable else "n",
+        value=last_value,
+        last_id=last_id,
+    )
+    return rows[:limit], next_cursor
+
+
+def iter_batches(
+    fetch: Callable[[Cursor | None], tuple[Sequence[BaseModel], Cursor | None]], cursor: Cursor | None
+) -> Iterator[list[dict[str, Any]]]:
+    """Every row of a paged view, one page (one short read transaction in ``fetch``) at a time, as dicts."""
+    while True:
+        rows, cursor = fetch(cursor)
+        yield [row.model_dump() for row in rows]
+        if cursor is None:
+            return

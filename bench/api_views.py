@@ -1,0 +1,323 @@
+"""p50 / p95 of each planning view at a given store size, on SQLite and PostgreSQL.
+
+    .venv/bin/python -m bench.api_views [--items 10000] [--dialect sqlite|postgresql|both] [--repeat 30]
+
+The store is seeded with Core bulk inserts in large batches (not through HTTP): three connections, 60 projects
+and boards in 12 teams, 2,000 people, sprints, items with labels, status history, findings and sprint memberships.
+Each view is then requested ``--repeat`` times in process (FastAPI TestClient, rate limit off) after one warm-up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import time
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from tempfile import TemporaryDirectory
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import insert, select
+
+import migrations
+from api.app import create_app
+from api.auth.keys import create_api_key
+from core.settings import Settings
+from models.db import Database
+from models.enums import ApiKeyRole
+from models.tables import (
+    CONNECTIONS,
+    CONTAINERS,
+    FINDINGS,
+    ITEMS,
+    LABELS,
+    MEMBERSHIPS,
+    PEOPLE,
+    SPRINTS,
+    TRANSITIONS,
+)
+from tests.dbutil import fresh_database_url
+
+NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+BATCH = 10_000
+CATEGORIES = ["backlog", "todo", "in_progress", "done", "cancelled", "unknown"]
+WEIGHTS = [25, 15, 12, 40, 6, 2]
+SOURCES = ["jira", "trello", "asana"]
+LABELS_POOL = [f"label-{n}" for n in range(200)]
+RULES = [f"R{n:02d}" for n in range(1, 21)]
+
+
+def batched(rows: Iterator[dict[str, Any]], size: int = BATCH) -> Iterator[list[dict[str, Any]]]:
+    chunk: list[dict[str, Any]] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def bulk(database: Database, table: Any, rows: Iterator[dict[str, Any]]) -> int:
+    count = 0
+    for chunk in batched(rows):
+        with database.session() as session:
+            session.execute(insert(table), chunk)
+            session.commit()
+        count += len(chunk)
+    return count
+
+
+def seed(database: Database, items: int) -> dict[str, Any]:
+    """Fill the store; returns ids the requests use."""
+    rng = random.Random(42)
+    with database.session() as session:
+        for name in SOURCES:
+            session.execute(insert(CONNECTIONS).values(name=name, vendor=name, base_url=f"https://{name}.example"))
+        session.commit()
+        connections = dict(session.execute(select(CONNECTIONS.c.name, CONNECTIONS.c.id)).all())
+    containers = [
+        {
+            "connection_id": connections[SOURCES[n % 3]],
+            "kind": "project" if n % 3 != 1 else "board",
+            "external_id": f"c{n}",
+            "key": f"P{n}",
+            "name": f"Container {n}",
+            "team": f"team-{n % 12}",
+            "first_seen_at": NOW,
+            "last_seen_at": NOW,
+        }
+        for n in range(60)
+    ]
+    bulk(database, CONTAINERS, iter(containers))
+    bulk(
+        database,
+        PEOPLE,
+        (
+            {"display_name": f"Person {n}", "email": f"p{n}@acme.example", "is_bot": False, "created_at": NOW}
+            for n in range(2000)
+        ),
+    )
+    with database.read_session() as session:
+        container_rows = session.execute(select(CONTAINERS.c.id, CONTAINERS.c.connection_id)).all()
+        people = [int(i) for i in session.execute(select(PEOPLE.c.id)).scalars()]
+    sprint_rows = [
+        {
+            "connection_id": connections["jira"],
+            "external_id": f"s{n}",
+            "name": f"Sprint {n}",
+            "state": "active" if n >= 38 else "closed",
+            "start_at": NOW - timedelta(days=14 * (40 - n)),
+            "end_at": NOW - timedelta(days=14 * (39 - n)),
+        }
+        for n in range(40)
+    ]
+    bulk(database, SPRINTS, iter(sprint_rows))
+    with database.read_session() as session:
+        sprints = [(int(i), s) for i, s in session.execute(select(SPRINTS.c.id, SPRINTS.c.start_at)).all()]
+
+    def item_rows() -> Iterator[dict[str, Any]]:
+        for n in range(items):
+            container_id, connection_id = container_rows[n % len(container_rows)]
+            category = rng.choices(CATEGORIES, WEIGHTS)[0]
+            updated = NOW - timedelta(minutes=rng.randint(0, 60 * 24 * 365))
+            yield {
+                "connection_id": connection_id,
+                "source": SOURCES[(n % len(container_rows)) % 3],
+                "external_id": f"e{n}",
+                "key": f"P{n % 60}-{n}",
+                "title": f"Item {n}: {rng.choice(['checkout', 'refund', 'search', 'login', 'export'])} work",
+                "type": "epic" if n % 100 == 0 else rng.choice(["story", "task", "bug"]),
+                "status_raw": category.replace("_", " ").title(),
+                "status_category": category,
+                "assignee_person_id": rng.choice(people) if rng.random() < 0.8 else None,
+                "estimate": float(rng.choice([1, 2, 3, 5, 8])) if rng.random() < 0.6 else None,
+                "due": (NOW + timedelta(days=rng.randint(-60, 60))).date() if rng.random() < 0.2 else None,
+                "container_id": container_id,
+                "epic_external_id": f"e{(n // 100) * 100}" if n % 100 and rng.random() < 0.5 else None,
+                "source_created_at": updated - timedelta(days=rng.randint(0, 200)),
+                "source_updated_at": updated,
+                "source_version": str(n),
+                "raw": {},
+                "first_seen_at": NOW,
+                "last_seen_at": NOW,
+                "updated_at": NOW,
+                "deleted_at": NOW if rng.random() < 0.01 else None,
+            }
+
+    started = time.perf_counter()
+    bulk(database, ITEMS, item_rows())
+    with database.read_session() as session:
+        first_id = int(session.execute(select(ITEMS.c.id).order_by(ITEMS.c.id).limit(1)).scalar_one())
+    ids = range(first_id, first_id + items)
+
+    def label_rows() -> Iterator[dict[str, Any]]:
+        for item_id in ids:
+            if rng.random() < 0.3:
+                for label in rng.sample(LABELS_POOL, rng.randint(1, 2)):
+                    yield {"work_item_id": item_id, "label": label}
+
+    def transition_rows() -> Iterator[dict[str, Any]]:
+        for item_id in ids:
+            if rng.random() < 0.5:
+                start = NOW - timedelta(days=rng.randint(1, 120))
+                yield {
+                    "work_item_id": item_id,
+                    "field": "status",
+                    "from_value": "To Do",
+                    "to_value": "In Progress",
+                    "from_category": "todo",
+                    "to_category": "in_progress",
+                    "changed_at": start,
+                    "event_id": "a",
+                }
+                yield {
+                    "work_item_id": item_id,
+                    "field": "status",
+                    "from_value": "In Progress",
+                    "to_value": "Done",
+                    "from_category": "in_progress",
+                    "to_category": "done",
+                    "changed_at": start + timedelta(days=rng.randint(0, 20)),
+                    "event_id": "b",
+                }
+
+    def finding_rows() -> Iterator[dict[str, Any]]:
+        for item_id in ids:
+            if rng.random() < 0.05:
+                rule = rng.choice(RULES)
+                yield {
+                    "rule_id": rule,
+                    "subject_type": "work_item",
+                    "subject_key": str(item_id),
+                    "work_item_id": item_id,
+                    "team": f"team-{item_id % 12}",
+                    "severity": rng.choice(["low", "medium", "high"]),
+                    "message": "bench",
+                    "details": {},
+                    "first_seen_at": NOW - timedelta(days=rng.randint(0, 90)),
+                    "last_seen_at": NOW,
+                    "resolved_at": NOW if rng.random() < 0.3 else None,
+                }
+
+    def membership_rows() -> Iterator[dict[str, Any]]:
+        for item_id in ids:
+            if rng.random() < 0.1:
+                sprint_id, start = rng.choice(sprints)
+                yield {
+                    "sprint_id": sprint_id,
+                    "work_item_id": item_id,
+                    "added_at": start + timedelta(hours=rng.choice([0, 1, 48, 100])),
+                }
+
+    counts = {
+        "labels": bulk(database, LABELS, label_rows()),
+        "transitions": bulk(database, TRANSITIONS, transition_rows()),
+        "findings": bulk(database, FINDINGS, finding_rows()),
+        "memberships": bulk(database, MEMBERSHIPS, membership_rows()),
+    }
+    with database.engine.begin() as connection:
+        connection.exec_driver_sql("ANALYZE")
+    return {
+        "seconds": time.perf_counter() - started,
+        "counts": counts,
+        "item_id": first_id + items // 2,
+        "person_id": people[len(people) // 2],
+        "epic_id": first_id,
+        "sprint_id": sprints[-1][0],
+    }
+
+
+def views(info: dict[str, Any]) -> dict[str, str]:
+    return {
+        "items (default page)": "/api/v1/items",
+        "items status+team": "/api/v1/items?status_category=in_progress&team=team-3",
+        "items assignee": f"/api/v1/items?assignee={info['person_id']}",
+        "items label": "/api/v1/items?label=label-7",
+        "items sort=due": "/api/v1/items?sort=due",
+        "items sort=key": "/api/v1/items?sort=key",
+        "items rule": "/api/v1/items?rule=R02",
+        "items updated_since": "/api/v1/items?updated_since=2026-11-22T09:00:00Z",
+        "items q (title scan)": "/api/v1/items?q=refund",
+        "items next page": "NEXT:/api/v1/items?sort=created",
+        "item detail": f"/api/v1/items/{info['item_id']}",
+        "team board": "/api/v1/teams/team-3/board",
+        "people": "/api/v1/people",
+        "person workload": f"/api/v1/people/{info['person_id']}/workload",
+        "due": "/api/v1/due",
+        "findings": "/api/v1/findings",
+        "findings rule": "/api/v1/findings?rule=R05",
+        "sprints": "/api/v1/sprints",
+        "epics": "/api/v1/epics",
+        "rules": "/api/v1/rules",
+        "teams (all counts)": "/api/v1/teams",
+        "hygiene (all items)": "/api/v1/hygiene",
+        "flow (12 weeks)": "/api/v1/flow",
+    }
+
+
+def measure(client: TestClient, path: str, repeat: int) -> tuple[float, float]:
+    if path.startswith("NEXT:"):
+        path = path[5:]
+        cursor = client.get(path).json()["next_cursor"]
+        path = f"{path}&cursor={cursor}"
+    assert client.get(path).status_code == 200, path
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        response = client.get(path)
+        times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, (path, response.text[:200])
+    times.sort()
+    p95 = times[min(len(times) - 1, round(0.95 * len(times)) - 1)]
+    return statistics.median(times), p95
+
+
+def run(dialect: str, items: int, repeat: int, workdir: Path) -> dict[str, tuple[float, float]]:
+    with fresh_database_url(dialect, workdir) as url:
+        database = Database.from_url(url)
+        migrations.upgrade_to_head(database.engine)
+        info = seed(database, items)
+        print(f"[{dialect}] seeded {items:,} items in {info['seconds']:.0f} s: {info['counts']}", flush=True)
+        key = create_api_key(database, name="bench", role=ApiKeyRole.VIEWER)
+        settings = Settings(
+            database_url=url, rate_limit_per_second=0, secret_keys="YWJjZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXoxMjM0NTY="
+        )
+        results = {}
+        with TestClient(
+            create_app(settings, database=database, clock=lambda: NOW),
+            headers={"Authorization": f"Bearer {key.secret}"},
+        ) as client:
+            for name, path in views(info).items():
+                results[name] = measure(client, path, repeat)
+                print(f"[{dialect}] {name}: p50 {results[name][0]:.1f} ms, p95 {results[name][1]:.1f} ms", flush=True)
+        database.dispose()
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--items", type=int, default=10_000)
+    parser.add_argument("--dialect", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--repeat", type=int, default=30)
+    args = parser.parse_args()
+    dialects = ["sqlite", "postgresql"] if args.dialect == "both" else [args.dialect]
+    table: dict[str, dict[str, tuple[float, float]]] = {}
+    with TemporaryDirectory() as tmp:
+        for dialect in dialects:
+            table[dialect] = run(dialect, args.items, args.repeat, Path(tmp))
+    print(f"\n.venv/bin/python -m bench.api_views --items {args.items} --dialect {args.dialect} --repeat {args.repeat}")
+    print(f"{args.items:,} items, {date.today()}\n")
+    header = "| view | " + " | ".join(f"{d} p50 ms | {d} p95 ms" for d in dialects) + " |"
+    print(header)
+    print("|---|" + "---|---|" * len(dialects))
+    for name in next(iter(table.values())):
+        cells = " | ".join(f"{table[d][name][0]:.1f} | {table[d][name][1]:.1f}" for d in dialects)
+        print(f"| {name} | {cells} |")
+
+
+if __name__ == "__main__":
+    main()
