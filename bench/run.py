@@ -7,7 +7,11 @@ import subprocess
 import sys
 
 SCALE = float(os.environ.get("BENCH_SCALE", "1"))
-SELF_RECORDING = ["bench.upsert_throughput"]
+SELF_RECORDING: list[list[str]] = [
+    ["bench.upsert_throughput"],
+    ["bench.sync_jira", "--items", str(int(20_000 * SCALE)), "--record"],
+    ["bench.sync_trello", "--sizes", f"{int(20_000 * SCALE)},{int(100_000 * SCALE)}"],
+]
 CAPTURED = [
     ("20-emulator-scale", "Emulator engine at scale", "bench.emulator_scale", ["--items", str(int(1_000_000 * SCALE))]),
     (
@@ -26,9 +30,9 @@ CAPTURED = [
 
 
 def main() -> None:
-    for module in SELF_RECORDING:
-        print(f"== {module}", flush=True)
-        subprocess.run([sys.executable, "-m", module], check=True)
+    for command in SELF_RECORDING:
+        print(f"== {' '.join(command)}", flush=True)
+        subprocess.run([sys.executable, "-m", *command], check=True)
     for section, title, module, args in CAPTURED:
         print(f"== {module} {' '.join(args)}", flush=True)
         subprocess.run([sys.executable, "-m", "bench.capture", section, title, module, *args], check=True)

@@ -41,6 +41,9 @@ def make_app(database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
             "secret_keys": FERNET_KEY,
             "rate_limit_per_second": 0,
             "policy_refresh_seconds": 3600,
+            # The views need no background jobs (and syncing unreachable vendors would slow every teardown).
+            "scheduler": False,
+            "inbox_worker": False,
         }
         options.update(overrides)
         return create_app(Settings(**options), database=database, clock=clock, **(app_options or {}))
