@@ -1,4 +1,4 @@
-"""Validate emulator responses against the vendors' published OpenAPI files (../shared/specs/).
+"""Validate emulator responses against the vendors' published OpenAPI files (`specs/` in the repository).
 
 openapi-core runs with its spec check off (the vendor files do not pass it) and a lenient ``date-time``
 format that accepts Jira's ``+0000`` offsets. Use :func:`validate_exchange` on a real ``httpx.Response``.
@@ -19,7 +19,7 @@ from openapi_core import Config, OpenAPI
 from openapi_core.contrib.requests import RequestsOpenAPIRequest, RequestsOpenAPIResponse
 from requests import PreparedRequest, Request, Response
 
-SPECS = Path(__file__).resolve().parents[2].parent / "shared" / "specs"
+SPECS = Path(__file__).resolve().parents[2] / "specs"
 SPEC_FILES = {
     "jira": "jira-platform-swagger-v3.v3.json",
     "jira-agile": "jira-software-agile-swagger.v3.json",

@@ -1,4 +1,4 @@
-"""Every response type a connector uses matches Asana's published OpenAPI file (shared/specs/asana_oas.yaml)."""
+"""Every response type a connector uses matches Asana's published OpenAPI file (specs/asana_oas.yaml)."""
 
 from __future__ import annotations
 
