@@ -26,6 +26,25 @@ CAPTURED = [
         "bench.emulator_trello",
         ["--items", str(int(100_000 * SCALE))],
     ),
+    (
+        "23-emulator-asana",
+        "Asana emulator: generation and task paging",
+        "bench.emulator_asana",
+        ["--items", str(int(100_000 * SCALE))],
+    ),
+    (
+        "31-sync-asana",
+        "Asana connector: full sync into SQLite",
+        "bench.sync_asana",
+        ["--items", str(int(20_000 * SCALE)), "--store"],
+    ),
+    ("40-rules-sweep", "Rules: a full sweep", "bench.rules_sweep", ["--items", str(int(100_000 * SCALE))]),
+    (
+        "50-api-views",
+        "Planning views: p50/p95 per view",
+        "bench.api_views",
+        ["--items", str(int(10_000 * SCALE)), "--dialect", "both"],
+    ),
 ]
 
 
