@@ -1,16 +1,17 @@
 """Asana has no status categories: a section's name gives the vendor category, ``completed`` overrides it.
 
-The built-in vocabulary (case- and space-insensitive section names):
+The built-in vocabulary (``connectors/vocabulary.py``, shared with Trello and rule R18; case- and
+space-insensitive section names), in short:
 
 ============================================================  ===============
 section name                                                   category
 ============================================================  ===============
-Backlog, Icebox                                                backlog
-To Do, Todo, Ready, Up Next, Next                              todo
-In Progress, Doing, In Review, Review, QA, Testing, Blocked,   in_progress
-Ready for Release
-Done, Complete, Completed, Shipped                             done
-Won't Do, Wont Do, Cancelled, Canceled                         cancelled
+Backlog, Icebox, Ideas                                         backlog
+To Do, Todo, Ready, Up Next, Next, Selected for Development   todo
+In Progress, Doing, WIP, In Review, (Code) Review, QA,         in_progress
+Testing, Blocked, Ready for Release
+Done, Complete, Completed, Shipped, Released                   done
+Won't Do, Wont Do, Cancelled, Canceled, Rejected               cancelled
 ============================================================  ===============
 
 A completed task is ``done``, or ``cancelled`` when its section says so; an open task in a done or
@@ -20,45 +21,15 @@ category: the policy's mapping may still classify it, else the item is ``unknown
 
 from __future__ import annotations
 
+from connectors.vocabulary import STATUS_NAME_VOCABULARY, category_of_status_name
 from models.enums import StatusCategory
 
 __all__ = ["SECTION_VOCABULARY", "category_of_section", "vendor_category"]
 
 _C = StatusCategory
-SECTION_VOCABULARY: dict[str, StatusCategory] = {
-    "backlog": _C.BACKLOG,
-    "icebox": _C.BACKLOG,
-    "to do": _C.TODO,
-    "todo": _C.TODO,
-    "ready": _C.TODO,
-    "up next": _C.TODO,
-    "next": _C.TODO,
-    "in progress": _C.IN_PROGRESS,
-    "doing": _C.IN_PROGRESS,
-    "in review": _C.IN_PROGRESS,
-    "review": _C.IN_PROGRESS,
-    "qa": _C.IN_PROGRESS,
-    "testing": _C.IN_PROGRESS,
-    "blocked": _C.IN_PROGRESS,
-    "ready for release": _C.IN_PROGRESS,
-    "done": _C.DONE,
-    "complete": _C.DONE,
-    "completed": _C.DONE,
-    "shipped": _C.DONE,
-    "won't do": _C.CANCELLED,
-    "wont do": _C.CANCELLED,
-    "cancelled": _C.CANCELLED,
-    "canceled": _C.CANCELLED,
-}
-
-
-def _normalise(name: str) -> str:
-    return " ".join(name.replace("\u2019", "'").lower().split())
-
-
-def category_of_section(name: str) -> StatusCategory | None:
-    """The built-in category of a section name, or ``None`` when the vocabulary does not know it."""
-    return SECTION_VOCABULARY.get(_normalise(name))
+# Asana's names for the shared vocabulary (connectors/vocabulary.py).
+SECTION_VOCABULARY = STATUS_NAME_VOCABULARY
+category_of_section = category_of_status_name
 
 
 def vendor_category(section_name: str, completed: bool) -> StatusCategory | None:

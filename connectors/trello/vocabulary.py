@@ -6,57 +6,11 @@ outside the vocabulary has no vendor category, so without an override it becomes
 
 from __future__ import annotations
 
-import re
-
-from models.enums import StatusCategory
+from connectors.vocabulary import STATUS_NAME_VOCABULARY, category_of_status_name, normalise_status_name
 
 __all__ = ["DEFAULT_LIST_CATEGORIES", "list_category", "normalise_list_name"]
 
-_C = StatusCategory
-
-DEFAULT_LIST_CATEGORIES: dict[str, StatusCategory] = {
-    "backlog": _C.BACKLOG,
-    "icebox": _C.BACKLOG,
-    "ideas": _C.BACKLOG,
-    "to do": _C.TODO,
-    "todo": _C.TODO,
-    "next": _C.TODO,
-    "up next": _C.TODO,
-    "ready": _C.TODO,
-    "selected for development": _C.TODO,
-    "doing": _C.IN_PROGRESS,
-    "in progress": _C.IN_PROGRESS,
-    "wip": _C.IN_PROGRESS,
-    "in review": _C.IN_PROGRESS,
-    "review": _C.IN_PROGRESS,
-    "code review": _C.IN_PROGRESS,
-    "qa": _C.IN_PROGRESS,
-    "testing": _C.IN_PROGRESS,
-    "blocked": _C.IN_PROGRESS,
-    "ready for release": _C.IN_PROGRESS,
-    "done": _C.DONE,
-    "complete": _C.DONE,
-    "completed": _C.DONE,
-    "shipped": _C.DONE,
-    "released": _C.DONE,
-    "won't do": _C.CANCELLED,
-    "wont do": _C.CANCELLED,
-    "cancelled": _C.CANCELLED,
-    "canceled": _C.CANCELLED,
-    "rejected": _C.CANCELLED,
-}
-
-_SPACES = re.compile(r"\s+")
-_DECORATION = re.compile(r"^[^\w']+|[^\w']+$")
-
-
-def normalise_list_name(name: str) -> str:
-    """Lower case, typographic apostrophes straightened, spaces collapsed, emoji/punctuation edges trimmed."""
-    text = name.replace("\u2019", "'").replace("\u2018", "'").lower()
-    text = _SPACES.sub(" ", text).strip()
-    return _DECORATION.sub("", text).strip()
-
-
-def list_category(name: str) -> StatusCategory | None:
-    """The built-in category of a list name, or ``None`` when the vocabulary does not know it."""
-    return DEFAULT_LIST_CATEGORIES.get(normalise_list_name(name))
+# Trello's names for the shared vocabulary (connectors/vocabulary.py).
+DEFAULT_LIST_CATEGORIES = STATUS_NAME_VOCABULARY
+normalise_list_name = normalise_status_name
+list_category = category_of_status_name
