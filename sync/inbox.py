@@ -9,8 +9,10 @@ until ``replay_dead_letters`` puts it back.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import random
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -25,7 +27,14 @@ from models.enums import Vendor, WebhookEventStatus
 from models.tables import CONNECTIONS, WEBHOOK_EVENTS
 from sync.store import StoreWriter
 
-__all__ = ["ClaimedEvent", "InboxPolicy", "InboxProcessor", "claim_events", "replay_dead_letters"]
+__all__ = [
+    "ClaimedEvent",
+    "InboxPolicy",
+    "InboxProcessor",
+    "ProcessOutcome",
+    "claim_events",
+    "replay_dead_letters",
+]
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +78,10 @@ def claim_events(database: Database, *, now: datetime, policy: InboxPolicy) -> l
         WEBHOOK_EVENTS.c.next_attempt_at <= now,
     )
     candidates = (
-        select(WEBHOOK_EVENTS.c.id).where(due).order_by(WEBHOOK_EVENTS.c.next_attempt_at).limit(policy.batch_size)
+        select(WEBHOOK_EVENTS.c.id)
+        .where(due)
+        .order_by(WEBHOOK_EVENTS.c.next_attempt_at, WEBHOOK_EVENTS.c.id)
+        .limit(policy.batch_size)
     )
     if database.dialect == "postgresql":
         candidates = candidates.with_for_update(skip_locked=True)
@@ -122,11 +134,29 @@ class ProcessOutcome:
     done: int = 0
     retried: int = 0
     dead: int = 0
+    applied: int = 0
+    stale_skipped: int = 0
     changed_item_ids: list[int] = field(default_factory=list)
+
+    def add(self, other: ProcessOutcome) -> None:
+        """Fold another pass's counts into this one."""
+        self.claimed += other.claimed
+        self.done += other.done
+        self.retried += other.retried
+        self.dead += other.dead
+        self.applied += other.applied
+        self.stale_skipped += other.stale_skipped
+        self.changed_item_ids += other.changed_item_ids
 
 
 class InboxProcessor:
-    """Applies claimed events: each entity is re-read once per pass and written through ``StoreWriter``."""
+    """Applies claimed events: each entity is re-read once per pass and written through ``StoreWriter``.
+
+    Of the events done in a pass, an entity's re-read that changed the store counts one event ``applied``;
+    every other event of that entity (coalesced in the same re-read, or whose re-read found nothing newer than
+    the store: a replay, a duplicate, an out-of-order delivery) counts ``stale_skipped``. ``totals`` keeps
+    the counts of every pass since the processor was built.
+    """
 
     def __init__(
         self,
@@ -143,6 +173,14 @@ class InboxProcessor:
         self.clock = clock
         self.rng = rng or random.Random()
         self._vendors: dict[int, Vendor] = {}
+        self._totals_lock = threading.Lock()
+        self._totals = ProcessOutcome()
+
+    @property
+    def totals(self) -> ProcessOutcome:
+        """The counts of every pass so far (a copy, without the changed item ids)."""
+        with self._totals_lock:
+            return dataclasses.replace(self._totals, changed_item_ids=[])
 
     def run_once(self) -> ProcessOutcome:
         """Claim a batch and process it; returns what happened (0 claimed when the inbox is empty)."""
@@ -153,12 +191,17 @@ class InboxProcessor:
             groups.setdefault((event.connection_id, event.entity_external_id), []).append(event)
         for (connection_id, entity), events in groups.items():
             try:
-                outcome.changed_item_ids += self._apply(connection_id, entity)
+                changed, item_ids = self._apply(connection_id, entity)
             except Exception as error:  # one entity's failure must not hold up the others
                 self._fail(events, error, outcome)
             else:
                 self._finish(events)
                 outcome.done += len(events)
+                outcome.changed_item_ids += item_ids
+                outcome.applied += 1 if changed else 0
+                outcome.stale_skipped += len(events) - 1 if changed else len(events)
+        with self._totals_lock:
+            self._totals.add(dataclasses.replace(outcome, changed_item_ids=[]))
         return outcome
 
     def drain(self, *, max_passes: int = 1_000) -> ProcessOutcome:
@@ -168,11 +211,7 @@ class InboxProcessor:
             step = self.run_once()
             if step.claimed == 0:
                 break
-            total.claimed += step.claimed
-            total.done += step.done
-            total.retried += step.retried
-            total.dead += step.dead
-            total.changed_item_ids += step.changed_item_ids
+            total.add(step)
         return total
 
     def _vendor_of(self, connection_id: int) -> Vendor:
@@ -184,16 +223,17 @@ class InboxProcessor:
             self._vendors[connection_id] = Vendor(vendor)
         return self._vendors[connection_id]
 
-    def _apply(self, connection_id: int, entity: str | None) -> list[int]:
+    def _apply(self, connection_id: int, entity: str | None) -> tuple[bool, list[int]]:
+        """Re-read ``entity`` and write it; returns whether the store changed, and the changed item ids."""
         if entity is None:
-            return []
+            return False, []
         connector = self.connector_for(connection_id)
         writer = StoreWriter(self.database, connection_id, self._vendor_of(connection_id), clock=self.clock)
         item = connector.fetch(entity)
         if item is None:
-            writer.tombstone([entity])
-            return []
-        return writer.apply_batch(Batch(items=(item,))).changed_item_ids
+            return writer.tombstone([entity]) > 0, []
+        changed = writer.apply_batch(Batch(items=(item,))).changed_item_ids
+        return bool(changed), changed
 
     def _finish(self, events: list[ClaimedEvent]) -> None:
         now = self.clock()

@@ -47,6 +47,10 @@ _RESPONSES: dict[int | str, dict[str, object]] = {
 
 Parser = Callable[[dict[str, str], bytes], tuple[WebhookDelivery, ...]]
 
+# A parser sees only the headers its route declares (lower-case names, absent ones left out): a header a
+# handler reads is therefore always in the OpenAPI schema, where fuzzers and vendors' docs can find it.
+DeclaredHeaders = dict[str, str | None]
+
 
 def _unknown_connection(vendor: Vendor, name: str) -> JSONResponse:
     return problem_response(404, f"No {vendor} connection named {name!r} receives webhooks here.")
@@ -56,8 +60,10 @@ def _bad_signature() -> JSONResponse:
     return problem_response(401, "The webhook signature does not match.")
 
 
-async def _accept(state: AppState, target: ReceiverTarget, request: Request, body: bytes, parse: Parser) -> Response:
-    headers = {key.lower(): value for key, value in request.headers.items()}
+async def _accept(
+    state: AppState, target: ReceiverTarget, declared: DeclaredHeaders, body: bytes, parse: Parser
+) -> Response:
+    headers = {name: value for name, value in declared.items() if value is not None}
     try:
         deliveries = parse(headers, body)
     except (ValueError, TypeError, AttributeError) as error:
@@ -98,7 +104,11 @@ async def receive_jira(
         return _unknown_connection(Vendor.JIRA, connection)
     if not any(verify_jira_signature(x_hub_signature, body, secret) for secret in target.secrets_for(None)):
         return _bad_signature()
-    return await _accept(state, target, request, body, parse_jira_webhook)
+    declared = {
+        "x-atlassian-webhook-identifier": x_atlassian_webhook_identifier,
+        "x-atlassian-webhook-retry": x_atlassian_webhook_retry,
+    }
+    return await _accept(state, target, declared, body, parse_jira_webhook)
 
 
 @router.head("/trello/{connection}", summary="Trello's callback check")
@@ -124,7 +134,7 @@ async def receive_trello(
     callback = target.callback_url or str(request.url)
     if not any(verify_trello_signature(x_trello_webhook, body, callback, s) for s in target.secrets_for(None)):
         return _bad_signature()
-    return await _accept(state, target, request, body, parse_trello_webhook)
+    return await _accept(state, target, {}, body, parse_trello_webhook)
 
 
 @router.post("/asana/{connection}", responses=_RESPONSES, summary="Asana webhook receiver and handshake")
@@ -145,7 +155,7 @@ async def receive_asana(
         return await _handshake(state, target, sub, x_hook_secret)
     if not any(verify_asana_signature(x_hook_signature, body, secret) for secret in target.secrets_for(sub)):
         return _bad_signature()
-    return await _accept(state, target, request, body, parse_asana_webhook)
+    return await _accept(state, target, {}, body, parse_asana_webhook)
 
 
 async def _handshake(state: AppState, target: ReceiverTarget, sub: str | None, secret: str) -> Response:
