@@ -189,17 +189,23 @@ class InboxProcessor:
         groups: dict[tuple[int, str | None], list[ClaimedEvent]] = {}
         for event in claimed:
             groups.setdefault((event.connection_id, event.entity_external_id), []).append(event)
+        writers: dict[int, StoreWriter] = {}  # one per connection and pass: its id caches stay this fresh
+        finished: list[ClaimedEvent] = []
         for (connection_id, entity), events in groups.items():
             try:
-                changed, item_ids = self._apply(connection_id, entity)
+                changed, item_ids = self._apply(writers, connection_id, entity)
             except Exception as error:  # one entity's failure must not hold up the others
                 self._fail(events, error, outcome)
             else:
-                self._finish(events)
+                finished += events
                 outcome.done += len(events)
                 outcome.changed_item_ids += item_ids
                 outcome.applied += 1 if changed else 0
                 outcome.stale_skipped += len(events) - 1 if changed else len(events)
+        # Applied entities are marked done together: a crash before this leaves them leased, and their re-run
+        # after the lease is a no-op (the store already holds that version).
+        if finished:
+            self._finish(finished)
         with self._totals_lock:
             self._totals.add(dataclasses.replace(outcome, changed_item_ids=[]))
         return outcome
@@ -223,12 +229,17 @@ class InboxProcessor:
             self._vendors[connection_id] = Vendor(vendor)
         return self._vendors[connection_id]
 
-    def _apply(self, connection_id: int, entity: str | None) -> tuple[bool, list[int]]:
+    def _apply(
+        self, writers: dict[int, StoreWriter], connection_id: int, entity: str | None
+    ) -> tuple[bool, list[int]]:
         """Re-read ``entity`` and write it; returns whether the store changed, and the changed item ids."""
         if entity is None:
             return False, []
         connector = self.connector_for(connection_id)
-        writer = StoreWriter(self.database, connection_id, self._vendor_of(connection_id), clock=self.clock)
+        writer = writers.get(connection_id)
+        if writer is None:
+            writer = StoreWriter(self.database, connection_id, self._vendor_of(connection_id), clock=self.clock)
+            writers[connection_id] = writer
         item = connector.fetch(entity)
         if item is None:
             return writer.tombstone([entity]) > 0, []
