@@ -20,11 +20,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, or_, select, update
 
 from connectors.base import Connector
-from connectors.records import Batch
+from connectors.records import Batch, WorkItemIn
 from core.timeutil import Clock, utc_now
 from models.db import Database
 from models.enums import Vendor, WebhookEventStatus
-from models.tables import CONNECTIONS, WEBHOOK_EVENTS
+from models.tables import CONNECTIONS, ITEMS, WEBHOOK_EVENTS
 from sync.store import StoreWriter
 
 __all__ = [
@@ -183,27 +183,44 @@ class InboxProcessor:
             return dataclasses.replace(self._totals, changed_item_ids=[])
 
     def run_once(self) -> ProcessOutcome:
-        """Claim a batch and process it; returns what happened (0 claimed when the inbox is empty)."""
+        """Claim a batch and process it; returns what happened (0 claimed when the inbox is empty).
+
+        Each claimed entity is re-read once; a connection's re-read items are written in one transaction
+        (falling back to one transaction per entity if that fails, so one bad item holds up no other).
+        """
         claimed = claim_events(self.database, now=self.clock(), policy=self.policy)
         outcome = ProcessOutcome(claimed=len(claimed))
         groups: dict[tuple[int, str | None], list[ClaimedEvent]] = {}
         for event in claimed:
             groups.setdefault((event.connection_id, event.entity_external_id), []).append(event)
-        writers: dict[int, StoreWriter] = {}  # one per connection and pass: its id caches stay this fresh
-        finished: list[ClaimedEvent] = []
-        for (connection_id, entity), events in groups.items():
+        fetched: dict[int, dict[str, WorkItemIn | None]] = {}
+        changed: set[tuple[int, str]] = set()
+        failed: dict[tuple[int, str | None], Exception] = {}
+        for (connection_id, entity), _events in groups.items():
+            if entity is None:
+                continue
             try:
-                changed, item_ids = self._apply(writers, connection_id, entity)
+                fetched.setdefault(connection_id, {})[entity] = self.connector_for(connection_id).fetch(entity)
             except Exception as error:  # one entity's failure must not hold up the others
-                self._fail(events, error, outcome)
-            else:
-                finished += events
-                outcome.done += len(events)
-                outcome.changed_item_ids += item_ids
-                outcome.applied += 1 if changed else 0
-                outcome.stale_skipped += len(events) - 1 if changed else len(events)
-        # Applied entities are marked done together: a crash before this leaves them leased, and their re-run
-        # after the lease is a no-op (the store already holds that version).
+                failed[(connection_id, entity)] = error
+        for connection_id, items in fetched.items():
+            writer = StoreWriter(self.database, connection_id, self._vendor_of(connection_id), clock=self.clock)
+            applied, item_ids, errors = self._write(writer, items)
+            changed |= {(connection_id, entity) for entity in applied}
+            outcome.changed_item_ids += item_ids
+            failed |= {(connection_id, entity): error for entity, error in errors.items()}
+        finished: list[ClaimedEvent] = []
+        for key, events in groups.items():
+            if key in failed:
+                self._fail(events, failed[key], outcome)
+                continue
+            finished += events
+            outcome.done += len(events)
+            applied_here = key in changed
+            outcome.applied += 1 if applied_here else 0
+            outcome.stale_skipped += len(events) - 1 if applied_here else len(events)
+        # Done rows are marked together: a crash before this leaves them leased, and their re-run after the
+        # lease is a no-op (the store already holds that version).
         if finished:
             self._finish(finished)
         with self._totals_lock:
@@ -229,22 +246,43 @@ class InboxProcessor:
             self._vendors[connection_id] = Vendor(vendor)
         return self._vendors[connection_id]
 
-    def _apply(
-        self, writers: dict[int, StoreWriter], connection_id: int, entity: str | None
-    ) -> tuple[bool, list[int]]:
-        """Re-read ``entity`` and write it; returns whether the store changed, and the changed item ids."""
-        if entity is None:
-            return False, []
-        connector = self.connector_for(connection_id)
-        writer = writers.get(connection_id)
-        if writer is None:
-            writer = StoreWriter(self.database, connection_id, self._vendor_of(connection_id), clock=self.clock)
-            writers[connection_id] = writer
-        item = connector.fetch(entity)
-        if item is None:
-            return writer.tombstone([entity]) > 0, []
-        changed = writer.apply_batch(Batch(items=(item,))).changed_item_ids
-        return bool(changed), changed
+    def _write(
+        self, writer: StoreWriter, items: dict[str, WorkItemIn | None]
+    ) -> tuple[set[str], list[int], dict[str, Exception]]:
+        """Store re-read items (tombstone those gone): the entities that changed, their ids, and failures."""
+        live = {entity: item for entity, item in items.items() if item is not None}
+        gone = [entity for entity, item in items.items() if item is None]
+        applied: set[str] = set()
+        item_ids: list[int] = []
+        errors: dict[str, Exception] = {}
+        try:
+            ids = writer.apply_batch(Batch(items=tuple(live.values()))).changed_item_ids if live else []
+        except Exception:
+            # Something in the batch cannot be stored: write entity by entity to find it.
+            for entity, item in live.items():
+                try:
+                    one = writer.apply_batch(Batch(items=(item,))).changed_item_ids
+                except Exception as error:
+                    errors[entity] = error
+                else:
+                    item_ids += one
+                    applied |= {entity} if one else set()
+        else:
+            item_ids += ids
+            applied |= self._external_ids(ids)
+        for entity in gone:
+            try:
+                if writer.tombstone([entity]) > 0:
+                    applied.add(entity)
+            except Exception as error:
+                errors[entity] = error
+        return applied, item_ids, errors
+
+    def _external_ids(self, item_ids: list[int]) -> set[str]:
+        if not item_ids:
+            return set()
+        with self.database.read_session() as session:
+            return set(session.execute(select(ITEMS.c.external_id).where(ITEMS.c.id.in_(item_ids))).scalars())
 
     def _finish(self, events: list[ClaimedEvent]) -> None:
         now = self.clock()

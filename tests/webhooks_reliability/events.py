@@ -109,7 +109,7 @@ class VersionedEvent:
 
 
 def jira_event_set(entities: int, versions: int, *, tied: bool = False) -> list[VersionedEvent]:
-    """``entities`` × ``versions`` unique events, entity-major."""
+    """``entities`` x ``versions`` unique events, entity-major."""
     events = []
     for entity in range(entities):
         external_id = issue_id(entity)

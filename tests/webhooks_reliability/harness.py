@@ -26,8 +26,8 @@ from tests.webhooks_reliability.receiver import ReceiverProcess
 from tests.webhooks_reliability.sender import SendReport
 
 __all__ = [
-    "REAL_RECEIVER",
     "CONTROL_RECEIVER",
+    "REAL_RECEIVER",
     "Outcome",
     "check_delivered_and_converged",
     "concurrent_processing",
@@ -131,9 +131,7 @@ def check_delivered_and_converged(events: Sequence[VersionedEvent], report: Send
     assert set(outcome.items_at) == set(newest)
 
 
-def progress_killer(
-    receiver: ReceiverProcess, acked: Callable[[], int], thresholds: Sequence[int]
-) -> threading.Thread:
+def progress_killer(receiver: ReceiverProcess, acked: Callable[[], int], thresholds: Sequence[int]) -> threading.Thread:
     """A thread that ``kill -9``s the receiver when ``acked()`` passes each threshold, restarting it each time."""
 
     def run() -> None:

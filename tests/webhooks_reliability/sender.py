@@ -127,7 +127,7 @@ async def _send_all(
             attempt = loop.time()
             try:
                 status, body = await asyncio.wait_for(connection.post(delivery), attempt_timeout)
-            except (OSError, asyncio.IncompleteReadError, asyncio.TimeoutError, ValueError, IndexError):
+            except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError, IndexError):
                 report.connection_errors += 1
                 await connection.close()
             else:

@@ -42,16 +42,18 @@ def test_w7_ten_thousand_events_twice_in_random_order_32_concurrent(database: Da
     events = jira_event_set(ENTITIES, VERSIONS)
     deliveries = deliveries_twice_shuffled(events, seed=7)
     source = VersionedSource(events)
-    with running_receiver(REAL_RECEIVER, receiver_env(database)) as receiver:
-        with concurrent_processing(database, source) as processor:
-            report = send_all(
-                receiver.host,
-                receiver.port,
-                deliveries,
-                concurrency=32,
-                before_first_send=lambda delivery: source.advance(delivery.key),
-            )
-            drained(database)
+    with (
+        running_receiver(REAL_RECEIVER, receiver_env(database)) as receiver,
+        concurrent_processing(database, source) as processor,
+    ):
+        report = send_all(
+            receiver.host,
+            receiver.port,
+            deliveries,
+            concurrency=32,
+            before_first_send=lambda delivery: source.advance(delivery.key),
+        )
+        drained(database)
     outcome = read_outcome(database, events, processor)
     print(
         f"\nW7 ({database.dialect}): {len(deliveries)} deliveries of {len(events)} events in "

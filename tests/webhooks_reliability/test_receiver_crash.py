@@ -15,6 +15,7 @@ import pytest
 from models.db import Database
 from tests.digest import store_digest
 from tests.webhooks_reliability.events import (
+    VersionedEvent,
     VersionedSource,
     deliveries_twice_shuffled,
     jira_event_set,
@@ -41,7 +42,7 @@ KILLS_AT = (0.25, 0.5, 0.75)  # of the deliveries acked
 
 def deliver_through_three_kills(
     database: Database, factory: str, entities: int, versions: int
-) -> tuple[list, SendReport, Outcome, int]:  # type: ignore[type-arg]
+) -> tuple[list[VersionedEvent], SendReport, Outcome, int]:
     events = jira_event_set(entities, versions)
     deliveries = deliveries_twice_shuffled(events, seed=8)
     source = VersionedSource(events)
