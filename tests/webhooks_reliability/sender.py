@@ -108,6 +108,7 @@ async def _send_all(
     give_up_after: float,
     before_first_send: Callable[[Delivery], None] | None,
     on_ack: Callable[[Delivery], None] | None,
+    stop_after: float | None,
 ) -> SendReport:
     report = SendReport()
     queue: asyncio.Queue[tuple[int, Delivery]] = asyncio.Queue()
@@ -150,6 +151,8 @@ async def _send_all(
         connection = _Connection(host, port)
         try:
             while not queue.empty():
+                if stop_after is not None and loop.time() - started > stop_after:
+                    return
                 index, delivery = queue.get_nowait()
                 await deliver(connection, index, delivery)
         finally:
@@ -171,12 +174,14 @@ def send_all(
     give_up_after: float = 180.0,
     before_first_send: Callable[[Delivery], None] | None = None,
     on_ack: Callable[[Delivery], None] | None = None,
+    stop_after: float | None = None,
 ) -> SendReport:
     """POST every delivery (in the given order, ``concurrency`` at a time) until each is acked or given up.
 
     ``rate_per_second`` paces the first attempts (delivery ``i`` starts no earlier than ``i / rate``);
     ``before_first_send`` runs just before a delivery's first attempt (the vendor's change happens first),
-    ``on_ack`` after its 2xx. Both run on the sender's event loop and must not block.
+    ``on_ack`` after its 2xx. Both run on the sender's event loop and must not block. With ``stop_after``
+    no new delivery starts once that many seconds have passed (a fixed-duration load).
     """
     started = time.monotonic()
     report = asyncio.run(
@@ -190,6 +195,7 @@ def send_all(
             give_up_after=give_up_after,
             before_first_send=before_first_send,
             on_ack=on_ack,
+            stop_after=stop_after,
         )
     )
     report.wall_seconds = time.monotonic() - started
