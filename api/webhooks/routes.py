@@ -16,7 +16,7 @@ from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from sqlalchemy import update
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DataError, SQLAlchemyError
 
 from api.deps import StateDep
 from api.problems import problem_response
@@ -52,6 +52,16 @@ Parser = Callable[[dict[str, str], bytes], tuple[WebhookDelivery, ...]]
 DeclaredHeaders = dict[str, str | None]
 
 
+SUBSCRIPTION_TOKEN = r"^[A-Za-z0-9._~-]+$"
+"""What a subscription token Baton hands out looks like (URL-safe; anything else is refused before a query)."""
+
+
+def _storable(delivery: WebhookDelivery) -> bool:
+    """Whether the store can hold the delivery's identifiers as text (PostgreSQL refuses NUL characters)."""
+    fields = (delivery.delivery_id, delivery.event_type, delivery.entity_external_id or "")
+    return not any("\x00" in value for value in fields)
+
+
 def _unknown_connection(vendor: Vendor, name: str) -> JSONResponse:
     return problem_response(404, f"No {vendor} connection named {name!r} receives webhooks here.")
 
@@ -72,6 +82,8 @@ async def _accept(
         return JSONResponse({"status": "ok", "new": 0}, status_code=200)  # a heartbeat
     if all(delivery.ignored for delivery in deliveries):
         return JSONResponse({"status": "ignored"}, status_code=202)
+    if not all(_storable(delivery) for delivery in deliveries):
+        return problem_response(400, "The webhook body is not a valid delivery: an identifier holds a NUL character.")
     try:
         stored = await run_in_threadpool(
             store_deliveries,
@@ -82,6 +94,9 @@ async def _accept(
             body=body,
             now=state.clock(),
         )
+    except DataError as error:  # the store refused a value of this delivery: retrying cannot help
+        log.warning("webhook for %s refused by the store: %s", target.name, type(error).__name__)
+        return problem_response(400, "The webhook body is not a valid delivery: the store refused a value.")
     except SQLAlchemyError as error:
         log.error("webhook for %s not stored, store unavailable: %s", target.name, type(error).__name__)
         return problem_response(503, "The store is unavailable; retry later.", headers={"Retry-After": "30"})
@@ -142,7 +157,10 @@ async def receive_asana(
     connection: str,
     request: Request,
     state: StateDep,
-    sub: Annotated[str | None, Query(max_length=64, description="Subscription token from registration")] = None,
+    sub: Annotated[
+        str | None,
+        Query(max_length=64, pattern=SUBSCRIPTION_TOKEN, description="Subscription token from registration"),
+    ] = None,
     x_hook_secret: Annotated[str | None, Header(description="Handshake: the secret to echo and keep")] = None,
     x_hook_signature: Annotated[str | None, Header(description="hex HMAC-SHA256 of the body")] = None,
 ) -> Response:

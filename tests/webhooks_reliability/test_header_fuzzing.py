@@ -8,6 +8,7 @@ the 400/422 of a malformed request) and writes nothing; Asana's unexpected hands
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -27,6 +28,7 @@ from api.app import create_app
 from api.webhooks.registry import ReceiverRegistry, ReceiverTarget
 from connectors.asana.webhooks import parse_asana_webhook
 from connectors.jira.webhooks import parse_jira_webhook
+from connectors.signatures import hmac_base64, trello_signed_bytes
 from connectors.trello.webhooks import parse_trello_webhook
 from core.settings import Settings
 from models.db import Database
@@ -38,6 +40,7 @@ from tests.api.seed import FERNET_KEY
 pytestmark = [pytest.mark.reliability, pytest.mark.slow]
 
 EXAMPLES = 500
+TRELLO_CALLBACK = "https://baton.example.com/webhooks/trello/trello"
 SIGNATURE_HEADER = {"jira": "x-hub-signature", "trello": "x-trello-webhook", "asana": "x-hook-signature"}
 
 
@@ -48,8 +51,16 @@ def app(database: Database) -> FastAPI:
         connection_id = ensure_connection(database, name=str(vendor), vendor=str(vendor), base_url="https://x.test")
         secret = None if vendor is Vendor.ASANA else "fuzz-secret"
         subscriptions = {"sub-1": "fuzz-secret"} if vendor is Vendor.ASANA else {}
+        callback = TRELLO_CALLBACK if vendor is Vendor.TRELLO else None
         targets.append(
-            ReceiverTarget(connection_id, str(vendor), vendor, secret=secret, subscription_secrets=subscriptions)
+            ReceiverTarget(
+                connection_id,
+                str(vendor),
+                vendor,
+                secret=secret,
+                callback_url=callback,
+                subscription_secrets=subscriptions,
+            )
         )
     settings = Settings(
         database_url=str(database.engine.url), secret_keys=FERNET_KEY, inbox_worker=False, rate_limit_per_second=0
@@ -155,5 +166,19 @@ def test_w6_fuzzed_webhook_requests_never_5xx_and_bad_signatures_are_refused(app
         asgi.shutdown_lifespans()
     print("\nW6 calls:", dict(calls), "\nstatuses:", dict(sorted(statuses.items())))
     assert all(count >= EXAMPLES * 0.9 for count in calls.values()), calls
+    with database.read_session() as session:
+        assert session.execute(select(func.count()).select_from(WEBHOOK_EVENTS)).scalar_one() == 0
+
+
+def test_w6_found_nul_characters_are_refused_as_bad_input_not_503(app: FastAPI, database: Database) -> None:
+    """Found by the fuzzer on PostgreSQL (which stores no NUL in text): a handshake token or a signed body
+    identifier holding NUL was a 503 (the vendor would retry it forever); it is a 4xx and writes nothing."""
+    body = json.dumps({"action": {"id": "a\u0000b", "type": "updateCard", "data": {"card": {"id": "c1"}}}}).encode()
+    signature = hmac_base64(b"fuzz-secret", trello_signed_bytes(body.decode() + TRELLO_CALLBACK), "sha1")
+    with TestClient(app) as client:
+        handshake = client.post("/webhooks/asana/asana", params={"sub": "\u0000x"}, headers={"X-Hook-Secret": "s"})
+        delivery = client.post("/webhooks/trello/trello", content=body, headers={"X-Trello-Webhook": signature})
+    assert handshake.status_code == 422
+    assert delivery.status_code == 400
     with database.read_session() as session:
         assert session.execute(select(func.count()).select_from(WEBHOOK_EVENTS)).scalar_one() == 0
