@@ -1,7 +1,8 @@
 """`/webhooks/{vendor}/{connection}`: the receivers vendors call. Public (no API key): signed instead.
 
 Order of work, for every delivery: verify the raw body's signature (a forgery costs no query), parse, store
-new deliveries in the inbox and commit, and only then answer 2xx. 401 for a bad signature, 400 for a
+new deliveries in the inbox and commit (group commit: deliveries arriving together share a transaction, see
+``group_commit.py``), and only then answer 2xx. 401 for a bad signature, 400 for a
 malformed body, 413 over the size limit, 503 when the store is unavailable (so the vendor retries), 202 for
 events Baton ignores. A refused delivery writes nothing.
 """
@@ -21,7 +22,7 @@ from sqlalchemy.exc import DataError, SQLAlchemyError
 from api.deps import StateDep
 from api.problems import problem_response
 from api.state import AppState
-from api.webhooks.inbox import store_deliveries
+from api.webhooks.group_commit import store_inbox
 from api.webhooks.registry import ReceiverTarget
 from connectors.asana.webhooks import parse_asana_webhook, verify_asana_signature
 from connectors.jira.webhooks import parse_jira_webhook, verify_jira_signature
@@ -85,8 +86,7 @@ async def _accept(
     if not all(_storable(delivery) for delivery in deliveries):
         return problem_response(400, "The webhook body is not a valid delivery: an identifier holds a NUL character.")
     try:
-        stored = await run_in_threadpool(
-            store_deliveries,
+        stored = await store_inbox(
             state.database,
             source=str(target.vendor),
             connection_id=target.connection_id,

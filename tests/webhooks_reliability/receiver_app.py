@@ -75,12 +75,12 @@ def build_ack_before_commit_app() -> FastAPI:
     """The control build: 2xx before the inbox insert is committed (never ship this)."""
     buffer = _WriteBehind()
 
-    def acknowledge_first(
+    async def acknowledge_first(
         database: Database, *, source: str, connection_id: int, deliveries: Any, body: bytes, now: datetime
     ) -> int:
         return buffer.store(
             database, source=source, connection_id=connection_id, deliveries=deliveries, body=body, now=now
         )
 
-    webhook_routes.store_deliveries = acknowledge_first  # type: ignore[assignment]
+    webhook_routes.store_inbox = acknowledge_first
     return build_app()

@@ -1,0 +1,147 @@
+"""Group commit for the webhook inbox: deliveries arriving together share one transaction.
+
+A receiver awaits :func:`store_inbox`; its rows join the next transaction of the database's committer
+thread, and the awaiting request resumes only after the COMMIT that holds them (never 2xx before COMMIT).
+Under load one transaction carries many deliveries, so the store's per-transaction cost (BEGIN IMMEDIATE,
+the WAL sync on SQLite; a round trip and a commit on PostgreSQL) is paid once per batch instead of per
+delivery; alone, a delivery is committed at once. When a batch fails, its deliveries are retried one per
+transaction, so a delivery the store refuses fails alone and the others are stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import queue
+import threading
+import weakref
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from api.webhooks.inbox import InboxKey, inbox_rows, insert_inbox_rows, row_key
+from connectors.records import WebhookDelivery
+from models.db import Database
+
+__all__ = ["InboxCommitter", "committer_for", "store_inbox"]
+
+
+@dataclass
+class _Pending:
+    rows: list[dict[str, Any]]
+    future: asyncio.Future[int]
+    loop: asyncio.AbstractEventLoop
+
+
+def _resolve(pending: _Pending, result: int | BaseException) -> None:
+    def settle() -> None:
+        if pending.future.done():
+            return  # the request was cancelled (client gone): nothing to tell it
+        if isinstance(result, BaseException):
+            pending.future.set_exception(result)
+        else:
+            pending.future.set_result(result)
+
+    with contextlib.suppress(RuntimeError):  # the request's event loop is closed
+        pending.loop.call_soon_threadsafe(settle)
+
+
+class InboxCommitter:
+    """One writer thread per database: takes every delivery waiting, inserts them in one transaction, commits,
+    then answers each waiting request with how many of its rows were new. The thread exits when idle."""
+
+    def __init__(self, database: Database, *, max_rows: int = 1_000, idle_seconds: float = 5.0) -> None:
+        self.database = database
+        self.max_rows = max_rows
+        self.idle_seconds = idle_seconds
+        self.batches = 0
+        self._queue: queue.SimpleQueue[_Pending] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    async def store(
+        self, *, source: str, connection_id: int, deliveries: Sequence[WebhookDelivery], body: bytes, now: datetime
+    ) -> int:
+        """Store the deliveries Baton acts on; returns, once committed, how many were new."""
+        rows = inbox_rows(source=source, connection_id=connection_id, deliveries=deliveries, body=body, now=now)
+        if not rows:
+            return 0
+        loop = asyncio.get_running_loop()
+        pending = _Pending(rows, loop.create_future(), loop)
+        with self._lock:
+            self._queue.put(pending)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="baton-inbox-commit", daemon=True)
+                self._thread.start()
+        return await pending.future
+
+    def _run(self) -> None:
+        while True:
+            try:
+                first = self._queue.get(timeout=self.idle_seconds)
+            except queue.Empty:
+                with self._lock:
+                    if self._queue.empty():
+                        self._thread = None
+                        return
+                continue
+            batch = [first]
+            rows = len(first.rows)
+            while rows < self.max_rows:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+                rows += len(batch[-1].rows)
+            self._commit(batch)
+
+    def _commit(self, batch: list[_Pending]) -> None:
+        try:
+            new = self._insert([row for pending in batch for row in pending.rows])
+        except Exception as error:
+            if len(batch) == 1:
+                _resolve(batch[0], error)
+                return
+            for pending in batch:  # find the delivery the store refuses: one transaction each
+                self._commit([pending])
+            return
+        self.batches += 1
+        for pending in batch:
+            mine = {row_key(row) for row in pending.rows} & new
+            new -= mine  # a duplicate within the batch is new for the first request only
+            _resolve(pending, len(mine))
+
+    def _insert(self, rows: list[dict[str, Any]]) -> set[InboxKey]:
+        with self.database.session() as session:
+            new = insert_inbox_rows(session, rows)
+            session.commit()
+        return new
+
+
+_committers: weakref.WeakKeyDictionary[Database, InboxCommitter] = weakref.WeakKeyDictionary()
+_committers_lock = threading.Lock()
+
+
+def committer_for(database: Database) -> InboxCommitter:
+    """The committer of ``database`` (one per database object in this process)."""
+    with _committers_lock:
+        committer = _committers.get(database)
+        if committer is None:
+            committer = _committers[database] = InboxCommitter(database)
+        return committer
+
+
+async def store_inbox(
+    database: Database,
+    *,
+    source: str,
+    connection_id: int,
+    deliveries: Sequence[WebhookDelivery],
+    body: bytes,
+    now: datetime,
+) -> int:
+    """Store verified deliveries through the database's group commit; returns how many were new."""
+    return await committer_for(database).store(
+        source=source, connection_id=connection_id, deliveries=deliveries, body=body, now=now
+    )

@@ -1,0 +1,74 @@
+"""The inbox's group commit (api/webhooks/group_commit.py) on both dialects: concurrent deliveries share
+transactions, each learns exactly whether its rows were new, and a delivery the store refuses fails alone."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from api.webhooks.group_commit import InboxCommitter
+from connectors.records import WebhookDelivery
+from models.db import Database
+from models.tables import WEBHOOK_EVENTS
+from sync.store import ensure_connection
+
+NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+
+
+def inbox_count(database: Database) -> int:
+    with database.read_session() as session:
+        return int(session.execute(select(func.count()).select_from(WEBHOOK_EVENTS)).scalar_one())
+
+
+async def store_many(committer: InboxCommitter, connection_ids: list[int], ids: list[str]) -> list[int | Exception]:
+    async def one(connection_id: int, delivery_id: str) -> int:
+        delivery = WebhookDelivery(delivery_id, "jira:issue_updated", "10001")
+        return await committer.store(
+            source="jira", connection_id=connection_id, deliveries=(delivery,), body=b"{}", now=NOW
+        )
+
+    return await asyncio.gather(*(one(c, d) for c, d in zip(connection_ids, ids, strict=True)), return_exceptions=True)
+
+
+def test_concurrent_deliveries_share_transactions_and_duplicates_are_new_once(database: Database) -> None:
+    connection_id = ensure_connection(database, name="jira", vendor="jira", base_url="https://x.test")
+    committer = InboxCommitter(database)
+    ids = [f"d{n % 150}" for n in range(300)]  # every delivery twice, the duplicates often in the same batch
+    results = asyncio.run(store_many(committer, [connection_id] * len(ids), ids))
+    assert all(isinstance(r, int) for r in results)
+    assert sum(r for r in results if isinstance(r, int)) == 150
+    assert inbox_count(database) == 150
+    assert committer.batches < len(ids)  # shared transactions
+    print(f"\n{len(ids)} deliveries in {committer.batches} transactions")
+
+
+def test_a_delivery_the_store_refuses_fails_alone(database: Database) -> None:
+    connection_id = ensure_connection(database, name="jira", vendor="jira", base_url="https://x.test")
+    committer = InboxCommitter(database)
+    connections = [connection_id] * 20
+    connections[7] = 987_654  # no such connection: the foreign key refuses it
+    results = asyncio.run(store_many(committer, connections, [f"d{n}" for n in range(20)]))
+    assert isinstance(results[7], IntegrityError)
+    assert [r for n, r in enumerate(results) if n != 7] == [1] * 19
+    assert inbox_count(database) == 19
+
+
+def test_store_unavailable_raises_to_the_waiting_request() -> None:
+    unreachable = Database.from_url("postgresql+psycopg://postgres@127.0.0.1:1/nowhere?connect_timeout=2")
+    results = asyncio.run(store_many(InboxCommitter(unreachable), [1], ["d1"]))
+    assert isinstance(results[0], Exception)
+    unreachable.dispose()
+
+
+@pytest.mark.parametrize("idle_seconds", [0.01])
+def test_the_writer_thread_exits_when_idle_and_restarts(database: Database, idle_seconds: float) -> None:
+    connection_id = ensure_connection(database, name="jira", vendor="jira", base_url="https://x.test")
+    committer = InboxCommitter(database, idle_seconds=idle_seconds)
+    assert asyncio.run(store_many(committer, [connection_id], ["d1"])) == [1]
+    asyncio.run(asyncio.sleep(0.2))
+    assert committer._thread is None
+    assert asyncio.run(store_many(committer, [connection_id], ["d2"])) == [1]
