@@ -92,6 +92,8 @@ def create_app(
     app.add_middleware(RateLimitMiddleware)
     app.add_middleware(AllowlistCORSMiddleware)
     app.add_middleware(MetricsMiddleware, metrics=request_metrics)
+    # The webhook receivers first: vendors' deliveries are the hottest path, and routes match in order.
+    app.include_router(webhook_routes.router)
     for module in (
         health,
         metrics,
@@ -111,5 +113,4 @@ def create_app(
         reports,
     ):
         app.include_router(module.router)
-    app.include_router(webhook_routes.router)
     return app

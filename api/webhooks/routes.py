@@ -13,13 +13,13 @@ import logging
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from sqlalchemy import update
 from sqlalchemy.exc import DataError, SQLAlchemyError
 
-from api.deps import StateDep
+from api.deps import get_state
 from api.problems import problem_response
 from api.state import AppState
 from api.webhooks.group_commit import store_inbox
@@ -45,6 +45,14 @@ _RESPONSES: dict[int | str, dict[str, object]] = {
     413: {"description": "The body is larger than the limit (1 MiB)."},
     503: {"description": "The store is unavailable; retry later."},
 }
+
+
+async def _receiver_state(request: Request) -> AppState:
+    """The app state, resolved on the event loop (a sync dependency would cost a thread hop per delivery)."""
+    return get_state(request)
+
+
+StateDep = Annotated[AppState, Depends(_receiver_state)]
 
 Parser = Callable[[dict[str, str], bytes], tuple[WebhookDelivery, ...]]
 
