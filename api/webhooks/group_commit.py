@@ -5,7 +5,8 @@ thread, and the awaiting request resumes only after the COMMIT that holds them (
 Under load one transaction carries many deliveries, so the store's per-transaction cost (BEGIN IMMEDIATE,
 the WAL sync on SQLite; a round trip and a commit on PostgreSQL) is paid once per batch instead of per
 delivery; alone, a delivery is committed at once. When a batch fails, its deliveries are retried one per
-transaction, so a delivery the store refuses fails alone and the others are stored.
+transaction, so a delivery the store refuses fails alone and the others are stored (when the store is
+unavailable instead, every delivery of the batch gets the error at once: 503, the vendors retry).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from api.webhooks.inbox import InboxKey, inbox_rows, insert_inbox_rows, row_key
 from connectors.records import WebhookDelivery
@@ -45,6 +48,11 @@ def _resolve(pending: _Pending, result: int | BaseException) -> None:
 
     with contextlib.suppress(RuntimeError):  # the request's event loop is closed
         pending.loop.call_soon_threadsafe(settle)
+
+
+def _refused_a_value(error: Exception) -> bool:
+    """Whether the store refused a row (bad data, a constraint), as opposed to being unavailable."""
+    return isinstance(error, DBAPIError) and not isinstance(error, OperationalError | InterfaceError)
 
 
 class InboxCommitter:
@@ -100,8 +108,9 @@ class InboxCommitter:
         try:
             new = self._insert([row for pending in batch for row in pending.rows])
         except Exception as error:
-            if len(batch) == 1:
-                _resolve(batch[0], error)
+            if len(batch) == 1 or not _refused_a_value(error):
+                for pending in batch:  # the store is unavailable (or broken): every delivery gets the error
+                    _resolve(pending, error)
                 return
             for pending in batch:  # find the delivery the store refuses: one transaction each
                 self._commit([pending])

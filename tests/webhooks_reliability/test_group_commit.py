@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from api.webhooks.group_commit import InboxCommitter
 from connectors.records import WebhookDelivery
@@ -57,10 +57,12 @@ def test_a_delivery_the_store_refuses_fails_alone(database: Database) -> None:
     assert inbox_count(database) == 19
 
 
-def test_store_unavailable_raises_to_the_waiting_request() -> None:
+def test_store_unavailable_raises_to_every_waiting_request_at_once() -> None:
     unreachable = Database.from_url("postgresql+psycopg://postgres@127.0.0.1:1/nowhere?connect_timeout=2")
-    results = asyncio.run(store_many(InboxCommitter(unreachable), [1], ["d1"]))
-    assert isinstance(results[0], Exception)
+    committer = InboxCommitter(unreachable)
+    results = asyncio.run(store_many(committer, [1] * 20, [f"d{n}" for n in range(20)]))
+    assert all(isinstance(result, OperationalError) for result in results)
+    assert committer.batches == 0
     unreachable.dispose()
 
 
