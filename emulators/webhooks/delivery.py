@@ -113,6 +113,7 @@ class DeliveryWorker:
         self._drop_rng = random.Random(drop_seed)
         self.drop_rate = drop_rate
         self.dropped = 0
+        self._in_flight = 0
 
     def set_drop_rate(self, rate: float, *, seed: int | None = None) -> None:
         """Silently drop this share of deliveries from now on (0 disables); optionally reseed the choice."""
@@ -122,6 +123,12 @@ class DeliveryWorker:
             self.drop_rate = rate
             if seed is not None:
                 self._drop_rng = random.Random(seed)
+
+    @property
+    def in_flight(self) -> int:
+        """Deliveries enqueued and not yet finished (delivered, failed for good or skipped), retries included."""
+        with self._drop_lock:
+            return self._in_flight
 
     def _drops_next(self) -> bool:
         with self._drop_lock:
@@ -156,6 +163,8 @@ class DeliveryWorker:
             gone = self.registry.get(subscription_id) or Subscription(id=subscription_id, target="")
             self._record(delivery_id, gone, 0, None, "dropped", DeliveryOutcome.DROPPED)
             return delivery_id
+        with self._drop_lock:
+            self._in_flight += 1
         loop = self._loop
         if loop is None:
             self._pending.append((subscription_id, body, delivery_id))
@@ -199,7 +208,13 @@ class DeliveryWorker:
 
     def _spawn(self, subscription_id: str, body: bytes, delivery_id: str) -> None:
         assert self._loop is not None
-        self._track(self._loop.create_task(self._deliver(subscription_id, body, delivery_id)))
+        task = self._loop.create_task(self._deliver(subscription_id, body, delivery_id))
+        task.add_done_callback(self._finished)
+        self._track(task)
+
+    def _finished(self, _: asyncio.Task[None]) -> None:
+        with self._drop_lock:
+            self._in_flight -= 1
 
     def _track(self, task: asyncio.Task[None]) -> None:
         self._tasks.add(task)

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import json
 import os
 import socket
 import threading
-from collections.abc import Callable, Coroutine, Iterator, Mapping
+from collections.abc import Coroutine, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -22,6 +24,7 @@ from typing import Any, TypeVar
 
 import uvicorn
 import yaml
+from sqlalchemy import func, select
 from starlette.types import ASGIApp
 
 import migrations
@@ -35,12 +38,24 @@ from emulators.runtime import EmulatorRuntime
 from emulators.server import make_server
 from models.db import Database
 from models.enums import Vendor
+from models.tables import ITEMS, LABELS, TRANSITIONS, WEBHOOK_EVENTS
 from sync.connections import sync_connections_from_policy
 from sync.engine import SyncReport, run_sync
 from sync.policy_bridge import connector_config_for
-from tests.digest import store_digest
+from tests.digest import ITEM_COLUMNS
 
-__all__ = ["EMULATOR_NOW", "FERNET_KEY", "JIRA_SECRET", "ServingLoop", "Stack", "running_stack", "sync_all"]
+__all__ = [
+    "EMULATOR_NOW",
+    "FERNET_KEY",
+    "JIRA_SECRET",
+    "ServingLoop",
+    "Stack",
+    "live_digest",
+    "quiet",
+    "running_stack",
+    "source_digest",
+    "sync_all",
+]
 
 T = TypeVar("T")
 
@@ -124,6 +139,12 @@ class Stack:
         """The store id of a vendor's connection."""
         policy = load_policy(self.policy_path).policy
         return sync_connections_from_policy(self.database, policy)[self.connection(vendor)]
+
+    def start_activity(self, vendor: str, per_minute: float) -> None:
+        """Start an emulator's activity simulator (what `baton emulate --activity N` runs from the start)."""
+        simulator = self.runtimes[vendor].simulator
+        simulator.per_minute = per_minute
+        self.serving.loop.call_soon_threadsafe(simulator.start)
 
     def stop_activity(self, vendor: str) -> int:
         """Stop an emulator's activity simulator; returns the changes it applied."""
@@ -257,9 +278,55 @@ def source_digest(database_url: str, policy_path: Path, vendors: tuple[str, ...]
     try:
         migrations.upgrade_to_head(fresh.engine)
         sync_all(fresh, policy_path, full=True, vendors=vendors)
-        return store_digest(fresh, include_deleted=False)
+        return live_digest(fresh)
     finally:
         fresh.dispose()
 
 
-Probe = Callable[[], bool]
+def live_digest(database: Database) -> str:
+    """``tests.digest.store_digest`` over live items only: their vendor columns, labels and history.
+
+    A tombstoned item (deleted at the vendor) is absent from a fresh sync of the source, so neither it nor its
+    labels and history may count.
+    """
+    digest = hashlib.sha256()
+    live = ITEMS.c.deleted_at.is_(None)
+    with database.read_session() as session:
+        for row in session.execute(select(*ITEM_COLUMNS).where(live).order_by(ITEMS.c.source, ITEMS.c.external_id)):
+            digest.update(json.dumps([_plain(v) for v in row], sort_keys=True, default=str).encode())
+        labels = select(ITEMS.c.source, ITEMS.c.external_id, LABELS.c.label).join(
+            ITEMS, ITEMS.c.id == LABELS.c.work_item_id
+        )
+        for row in session.execute(labels.where(live).order_by(ITEMS.c.source, ITEMS.c.external_id, LABELS.c.label)):
+            digest.update(f"L{row[0]}:{row[1]}:{row[2]}".encode())
+        history = select(
+            ITEMS.c.source,
+            ITEMS.c.external_id,
+            TRANSITIONS.c.event_id,
+            TRANSITIONS.c.field,
+            TRANSITIONS.c.to_value,
+            TRANSITIONS.c.changed_at,
+        ).join(ITEMS, ITEMS.c.id == TRANSITIONS.c.work_item_id)
+        ordered = history.where(live).order_by(
+            ITEMS.c.source, ITEMS.c.external_id, TRANSITIONS.c.event_id, TRANSITIONS.c.field
+        )
+        for row in session.execute(ordered):
+            digest.update(json.dumps([_plain(v) for v in row], default=str).encode())
+    return digest.hexdigest()
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def quiet(stack: Stack) -> bool:
+    """No delivery in flight at any emulator, and nothing left to process in Baton's inbox."""
+    if any(r.webhooks is not None and r.webhooks.in_flight for r in stack.runtimes.values()):
+        return False
+    with stack.database.read_session() as session:
+        waiting = session.execute(
+            select(func.count())
+            .select_from(WEBHOOK_EVENTS)
+            .where(WEBHOOK_EVENTS.c.status.in_(["pending", "processing"]))
+        ).scalar_one()
+    return int(waiting) == 0
