@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import socket
+from pathlib import Path
+
 import httpx
 import pytest
 from sqlalchemy import select
 
+from api.webhooks.targets import callback_url
 from core.crypto import SecretBox
+from core.policy import load_policy
+from models.enums import Vendor
 from models.tables import WEBHOOK_SUBSCRIPTIONS
+from sync.webhook_registration import RegistrationError, registration_target
 from tests.webhooks_e2e.conftest import Baton
 from tests.webhooks_e2e.stack import FERNET_KEY, JIRA_SECRET, VENDORS, Stack
 
@@ -103,3 +110,43 @@ def test_register_refuses_clearly_without_a_public_url(
     assert "nope" in unknown.output
     assert stored(stack) == []
     assert all(vendor_hooks(stack, vendor) == [] for vendor in VENDORS)
+
+
+def test_a_vendor_that_cannot_reach_baton_fails_that_resource_and_leaves_nothing_pending(
+    stack: Stack, baton: Baton, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        nowhere = f"http://127.0.0.1:{closed.getsockname()[1]}"
+    monkeypatch.setenv("BATON_PUBLIC_URL", nowhere)  # nothing listens: no HEAD check, no handshake
+    result = baton("webhooks", "register")
+    assert result.exit_code == 1
+    assert "failed" in result.output
+    assert vendor_hooks(stack, "trello") == []
+    assert vendor_hooks(stack, "asana") == []
+    # Jira does not call back at creation: its webhook exists, and is the only stored subscription.
+    assert [str(row["external_id"]) for row in stored(stack)] == [str(h["id"]) for h in vendor_hooks(stack, "jira")]
+
+    monkeypatch.setenv("BATON_PUBLIC_URL", stack.baton_url)
+    repaired = baton("webhooks", "register")
+    assert repaired.exit_code == 0, repaired.output
+    assert "replaced" in repaired.output  # Jira's webhook pointed at the wrong URL
+    assert all(str(h["target"]).startswith(stack.baton_url) for v in VENDORS for h in vendor_hooks(stack, v))
+
+
+def test_connections_without_a_signing_secret_are_refused(tmp_path: Path) -> None:
+    policy_file = tmp_path / "policy.yaml"
+    policy_file.write_text(
+        "connections:\n"
+        "  - {name: j, vendor: jira, base_url: 'http://127.0.0.1:1', credentials: {email: a@b.c, api_token: t}}\n"
+        "  - {name: t, vendor: trello, base_url: 'http://127.0.0.1:1', credentials: {api_key: k, token: t}}\n"
+        "  - {name: a, vendor: asana, base_url: 'http://127.0.0.1:1', credentials: {token: t}}\n"
+    )
+    policy = load_policy(policy_file).policy
+    with pytest.raises(RegistrationError, match="webhook_secret"):
+        registration_target(policy, "j", 1, public_url="https://baton.example.com", environ={})
+    with pytest.raises(RegistrationError, match="app_secret"):
+        registration_target(policy, "t", 2, public_url="https://baton.example.com", environ={})
+    asana = registration_target(policy, "a", 3, public_url="https://baton.example.com/", environ={})
+    assert asana.callback_url == "https://baton.example.com/webhooks/asana/a"
+    assert asana.callback_url == callback_url(asana.callback_url.split("/webhooks")[0], Vendor.ASANA, "a")
