@@ -89,7 +89,7 @@ def test_w15_lost_webhooks_converge_after_one_reconciliation_cycle(
     with running_stack(empty_database_url, tmp_path, webhook_drop_rate=0.05) as stack:
         baton = baton_runner(stack, monkeypatch)
         registered_baseline(stack, baton)
-        mutate(stack, 60)
+        mutate(stack, 40)
         dropped = {v: stack.runtimes[v].webhooks.dropped for v in VENDORS}  # type: ignore[union-attr]
         assert sum(dropped.values()) > 0
         with fresh_database_url(DIALECT, tmp_path) as oracle_url:
