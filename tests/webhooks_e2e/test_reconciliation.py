@@ -75,6 +75,15 @@ def test_the_sync_counts_changes_no_webhook_delivered(stack: Stack, baton: Baton
         line = f'baton_webhook_gaps{{connection="{vendor}-e2e",source="{vendor}",window="last_run"}} '
         assert f"{line}{float(lost[vendor].webhook_gaps or 0)}" in metrics
 
+    created = baton("apikey", "create", "--role", "viewer", "--name", "gaps")
+    assert created.exit_code == 0, created.output
+    key = created.output.strip().splitlines()[-1]
+    runs = httpx.get(
+        f"{stack.baton_url}/api/v1/sync/runs", headers={"Authorization": f"Bearer {key}"}, timeout=30
+    ).json()["items"]
+    by_id = {run["id"]: run["webhook_gaps"] for run in runs}
+    assert all(by_id[report.run_id] == report.webhook_gaps for report in lost.values())
+
     drop_rate(stack, 0.0)  # deliveries arrive again: a clean run resolves the finding
     mutate(stack, 4)
     healed = sync_all(stack.database, stack.policy_path, full=False)
