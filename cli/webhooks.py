@@ -27,6 +27,7 @@ from sync.connector_pool import ConnectorPool
 from sync.inbox import InboxProcessor, replay_dead_letters
 from sync.policy_bridge import connector_config_for
 from sync.webhook_registration import (
+    HookState,
     RegistrationError,
     RegistrationTarget,
     list_webhooks,
@@ -156,6 +157,8 @@ def list_command(ctx: typer.Context, connection: ConnectionOpt = None) -> None:
                 continue
             for hook in listed:
                 state = f"[red]orphan: {hook.state}[/]" if hook.orphan else str(hook.state)
+                if hook.state is HookState.STALE_CALLBACK:
+                    state = f"[yellow]{hook.state}: run register[/]"
                 active = "" if hook.active_at_vendor is None else "yes" if hook.active_at_vendor else "no"
                 table.add_row(
                     target.name, hook.resource or "", hook.external_id or "", hook.callback_url, state, active

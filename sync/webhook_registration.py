@@ -289,6 +289,7 @@ class HookState(StrEnum):
 
     OK = "ok"
     PENDING = "pending"  # stored, the vendor has not confirmed it (an Asana handshake that never came)
+    STALE_CALLBACK = "stale callback"  # stored and at the vendor, delivering elsewhere (BATON_PUBLIC_URL changed)
     MISSING_AT_VENDOR = "missing at vendor"  # stored, but the vendor no longer has it (orphan row)
     NOT_STORED = "not stored"  # at the vendor, pointing at this receiver, unknown to the store (orphan)
 
@@ -312,26 +313,26 @@ class ListedHook:
 
 def list_webhooks(database: Database, hooks: VendorHooks, target: RegistrationTarget) -> list[ListedHook]:
     """The connection's stored subscriptions and the vendor's webhooks at its receiver, matched by vendor id."""
-    at_vendor = {
-        hook.external_id: hook for hook in hooks.list() if _same_receiver(hook.callback_url, target.callback_url)
-    }
+    everything = {hook.external_id: hook for hook in hooks.list()}
+    at_vendor = {i: h for i, h in everything.items() if _same_receiver(h.callback_url, target.callback_url)}
     listed: list[ListedHook] = []
     seen: set[str] = set()
     for row in _stored(database, target.connection_id):
-        hook = at_vendor.get(row.external_id or "")
+        hook = everything.get(row.external_id or "")
+        if hook is None:
+            state = HookState.PENDING if not row.active else HookState.MISSING_AT_VENDOR
+        elif not row.active:
+            state = HookState.PENDING
+        elif _same_receiver(hook.callback_url, target.callback_url):
+            state = HookState.OK
+        else:
+            state = HookState.STALE_CALLBACK
         if hook is not None:
             seen.add(hook.external_id)
-            state = HookState.OK if row.active else HookState.PENDING
-        else:
-            state = HookState.PENDING if not row.active else HookState.MISSING_AT_VENDOR
+        callback = row.callback_url if hook is None else hook.callback_url
         listed.append(
             ListedHook(
-                target.name,
-                row.resource,
-                row.external_id,
-                row.callback_url,
-                state,
-                None if hook is None else hook.active,
+                target.name, row.resource, row.external_id, callback, state, None if hook is None else hook.active
             )
         )
     for hook in at_vendor.values():

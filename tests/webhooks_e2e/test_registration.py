@@ -128,6 +128,9 @@ def test_a_vendor_that_cannot_reach_baton_fails_that_resource_and_leaves_nothing
     assert [str(row["external_id"]) for row in stored(stack)] == [str(h["id"]) for h in vendor_hooks(stack, "jira")]
 
     monkeypatch.setenv("BATON_PUBLIC_URL", stack.baton_url)
+    listed = baton("webhooks", "list", "--connection", "jira-e2e")
+    assert "stale callback: run register" in listed.output
+    assert nowhere in listed.output
     repaired = baton("webhooks", "register")
     assert repaired.exit_code == 0, repaired.output
     assert "replaced" in repaired.output  # Jira's webhook pointed at the wrong URL
