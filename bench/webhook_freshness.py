@@ -40,7 +40,7 @@ from tests.dbutil import fresh_database_url
 from tests.waiting import wait_for
 from tests.webhooks_e2e.stack import FERNET_KEY, VENDORS, Stack, quiet, running_stack, sync_all
 
-SECTION = "60-webhook-freshness"
+SECTION = "60-webhook-freshness"  # one section per dialect: 60-webhook-freshness-sqlite, …-postgresql
 
 
 @dataclass
@@ -139,7 +139,7 @@ def main() -> None:
         f"--items {args.items} --dialect {args.dialect} --record"
     )
     lines = [
-        "## Webhook freshness: change in the vendor to visible in the store (no sync)\n",
+        f"## Webhook freshness ({args.dialect}): change in the vendor to visible in the store (no sync)\n",
         f"`{command}`\n",
         f"Machine: {machine_summary()}. Store: {args.dialect}. Each emulator's activity simulator ran "
         f"{args.per_minute:g} changes/min for {args.seconds:g} s with Baton's webhooks registered and no sync; "
@@ -161,20 +161,20 @@ def main() -> None:
             f"| {vendor} | {applied[vendor]} | {len(values)} of {len(changes[vendor])} | {p50:.2f} | {p99:.2f} "
             f"| {max(values):.2f} |"
         )
-        figures.append(Figure(f"webhook_freshness_{vendor}_p50", round(p50, 3), "s", "", command))
-        figures.append(Figure(f"webhook_freshness_{vendor}_p99", round(p99, 3), "s", "", command))
+        figures.append(Figure(f"webhook_freshness_{args.dialect}_{vendor}_p50", round(p50, 3), "s", "", command))
+        figures.append(Figure(f"webhook_freshness_{args.dialect}_{vendor}_p99", round(p99, 3), "s", "", command))
     if everything:
         p50, p99 = percentile(everything, 0.50), percentile(everything, 0.99)
         lines.append(
             f"| all | {sum(applied.values())} | {len(everything)} | {p50:.2f} | {p99:.2f} | {max(everything):.2f} |"
         )
-        figures.append(Figure("webhook_freshness_p50", round(p50, 3), "s", "", command))
-        figures.append(Figure("webhook_freshness_p99", round(p99, 3), "s", "", command))
+        figures.append(Figure(f"webhook_freshness_{args.dialect}_p50", round(p50, 3), "s", "", command))
+        figures.append(Figure(f"webhook_freshness_{args.dialect}_p99", round(p99, 3), "s", "", command))
         print(f"mean {statistics.mean(everything):.3f} s over {len(everything)} changes")
     markdown = "\n".join(lines)
     print(markdown)
     if args.record:
-        record(SECTION, markdown, figures)
+        record(f"{SECTION}-{args.dialect}", markdown, figures)
 
 
 if __name__ == "__main__":
