@@ -11,7 +11,8 @@ SELF_RECORDING: list[list[str]] = [
     ["bench.upsert_throughput"],
     ["bench.sync_jira", "--items", str(int(20_000 * SCALE)), "--record"],
     ["bench.sync_trello", "--sizes", f"{int(20_000 * SCALE)},{int(100_000 * SCALE)}"],
-    ["bench.webhook_freshness", "--seconds", "60", "--record"],
+    ["bench.webhook_freshness", "--seconds", "60", "--dialect", "sqlite", "--record"],
+    ["bench.webhook_freshness", "--seconds", "60", "--dialect", "postgresql", "--record"],
 ]
 CAPTURED = [
     ("20-emulator-scale", "Emulator engine at scale", "bench.emulator_scale", ["--items", str(int(1_000_000 * SCALE))]),
