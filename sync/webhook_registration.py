@@ -37,6 +37,7 @@ __all__ = [
     "HookState",
     "ListedHook",
     "RegistrationError",
+    "RegistrationReport",
     "RegistrationTarget",
     "ResourceOutcome",
     "callback_url_for",
@@ -217,14 +218,14 @@ class _Registrar:
         rows = _stored(self.database, self.target.connection_id)
         current = {row.resource: row for row in rows if self._is_current(row, at_vendor)}
         stale = [row for row in rows if current.get(row.resource) is not row]
-        stored_ids = {row.external_id for row in current.values()}
+        current_ids = {row.external_id for row in current.values()}
+        stale_ids = {row.external_id for row in stale if row.external_id}
         # Stale rows and unstored webhooks at this receiver (an interrupted run) go before anything is created.
-        for row in stale:
-            if row.external_id and row.external_id in at_vendor:
-                self.hooks.delete(row.external_id)
+        for external_id in sorted(stale_ids & set(at_vendor)):
+            self.hooks.delete(external_id)
         for hook in at_vendor.values():
             ours = _same_receiver(hook.callback_url, self.target.callback_url)
-            if ours and hook.external_id not in stored_ids and hook.external_id not in {r.external_id for r in stale}:
+            if ours and hook.external_id not in current_ids | stale_ids:
                 self.hooks.delete(hook.external_id)
                 report.orphans_deleted += 1
         _forget(self.database, [row.id for row in stale])
