@@ -153,3 +153,19 @@ def test_connections_without_a_signing_secret_are_refused(tmp_path: Path) -> Non
     asana = registration_target(policy, "a", 3, public_url="https://baton.example.com/", environ={})
     assert asana.callback_url == "https://baton.example.com/webhooks/asana/a"
     assert asana.callback_url == callback_url(asana.callback_url.split("/webhooks")[0], Vendor.ASANA, "a")
+
+
+def test_a_rotated_jira_secret_replaces_the_webhook(stack: Stack, baton: Baton) -> None:
+    assert baton("webhooks", "register", "--connection", "jira-e2e").exit_code == 0
+    [before] = vendor_hooks(stack, "jira")
+    stack.policy_path.write_text(stack.policy_path.read_text().replace(JIRA_SECRET, "rotated-secret"))
+
+    rotated = baton("webhooks", "register", "--connection", "jira-e2e")
+
+    assert rotated.exit_code == 0, rotated.output
+    assert "replaced" in rotated.output
+    [after] = vendor_hooks(stack, "jira")
+    assert after["id"] != before["id"]
+    assert stack.runtimes["jira"].subscriptions.get(str(after["id"])).secret == "rotated-secret"  # type: ignore[union-attr]
+    [row] = stored(stack)
+    assert SecretBox.from_csv(FERNET_KEY).decrypt(str(row["secret_encrypted"])) == "rotated-secret"
