@@ -73,7 +73,9 @@ class _Registration:
 
 
 @contextmanager
-def _registration(ctx: typer.Context, chosen: list[str] | None) -> Iterator[_Registration]:
+def _registration(
+    ctx: typer.Context, chosen: list[str] | None, *, require_secret: bool = True
+) -> Iterator[_Registration]:
     """The store, the secret box and a registration target per chosen connection (exit 2 on bad input)."""
     context = cli_context(ctx)
     policy = _load_policy(context)
@@ -87,11 +89,18 @@ def _registration(ctx: typer.Context, chosen: list[str] | None) -> Iterator[_Reg
         ids = sync_connections_from_policy(database, policy)
         try:
             targets = [
-                registration_target(policy, name, ids[name], public_url=context.settings.public_url, environ=os.environ)
+                registration_target(
+                    policy,
+                    name,
+                    ids[name],
+                    public_url=context.settings.public_url,
+                    environ=os.environ,
+                    require_secret=require_secret,
+                )
                 for name in names
             ]
         except RegistrationError as error:
-            console.print(f"[red]Cannot register webhooks:[/] {error}")
+            console.print(f"[red]Cannot work with webhooks:[/] {error}")
             raise typer.Exit(2) from error
         yield _Registration(database, build_secret_box(context.settings), targets, policy)
     finally:
@@ -146,7 +155,7 @@ def list_command(ctx: typer.Context, connection: ConnectionOpt = None) -> None:
     for column in ("connection", "resource", "vendor id", "callback", "state", "active at vendor"):
         table.add_column(column)
     failed = False
-    with _registration(ctx, connection) as setup:
+    with _registration(ctx, connection, require_secret=False) as setup:
         for target in setup.targets:
             try:
                 with _hooks_of(setup.policy, target) as hooks:
@@ -172,7 +181,7 @@ def list_command(ctx: typer.Context, connection: ConnectionOpt = None) -> None:
 def unregister(ctx: typer.Context, connection: ConnectionOpt = None) -> None:
     """Delete Baton's webhooks at the vendors and the stored subscriptions."""
     failed = False
-    with _registration(ctx, connection) as setup:
+    with _registration(ctx, connection, require_secret=False) as setup:
         for target in setup.targets:
             try:
                 with _hooks_of(setup.policy, target) as hooks:

@@ -97,9 +97,19 @@ def _policy_secret(
 
 
 def registration_target(
-    policy: Policy, name: str, connection_id: int, *, public_url: str | None, environ: Mapping[str, str]
+    policy: Policy,
+    name: str,
+    connection_id: int,
+    *,
+    public_url: str | None,
+    environ: Mapping[str, str],
+    require_secret: bool = True,
 ) -> RegistrationTarget:
-    """What registering connection ``name`` needs, or :class:`RegistrationError` saying what is missing."""
+    """What registering connection ``name`` needs, or :class:`RegistrationError` saying what is missing.
+
+    ``require_secret=False`` (listing, unregistering) accepts a Jira or Trello connection without its signing
+    secret: finding and deleting webhooks needs none.
+    """
     connection = policy.connection(name)
     if connection is None:
         raise RegistrationError(f"the policy has no connection named {name!r}")
@@ -108,12 +118,12 @@ def registration_target(
             "BATON_PUBLIC_URL is not set: vendors need the public base URL of Baton's webhook receivers"
         )
     vendor = Vendor(str(connection.vendor))
-    secret = _policy_secret(connection, environ)
-    if vendor is Vendor.JIRA and not secret:
+    secret = _policy_secret(connection, environ) if require_secret else None
+    if require_secret and vendor is Vendor.JIRA and not secret:
         raise RegistrationError(
             f"connection {name!r}: set webhook_secret in the policy; Jira signs deliveries with it (X-Hub-Signature)"
         )
-    if vendor is Vendor.TRELLO and not secret:
+    if require_secret and vendor is Vendor.TRELLO and not secret:
         raise RegistrationError(
             f"connection {name!r}: set credentials.app_secret in the policy; Trello signs deliveries with it"
         )

@@ -150,6 +150,11 @@ def test_connections_without_a_signing_secret_are_refused(tmp_path: Path) -> Non
         registration_target(policy, "j", 1, public_url="https://baton.example.com", environ={})
     with pytest.raises(RegistrationError, match="app_secret"):
         registration_target(policy, "t", 2, public_url="https://baton.example.com", environ={})
+    # Listing and unregistering need no signing secret.
+    listing = registration_target(
+        policy, "j", 1, public_url="https://baton.example.com", environ={}, require_secret=False
+    )
+    assert (listing.callback_url, listing.secret) == ("https://baton.example.com/webhooks/jira/j", None)
     asana = registration_target(policy, "a", 3, public_url="https://baton.example.com/", environ={})
     assert asana.callback_url == "https://baton.example.com/webhooks/asana/a"
     assert asana.callback_url == callback_url(asana.callback_url.split("/webhooks")[0], Vendor.ASANA, "a")
