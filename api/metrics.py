@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from models.db import Database
 from models.enums import WebhookEventStatus
 from models.tables import FINDINGS, ITEMS, RUNS, WEBHOOK_EVENTS
+from sync.reconcile import webhook_gap_totals
 
 __all__ = ["PROMETHEUS_TEXT", "MetricsMiddleware", "RequestMetrics", "StoreCollector", "render_metrics"]
 
@@ -123,9 +124,18 @@ class StoreCollector(Collector):
                 .group_by(FINDINGS.c.rule_id)
             ):
                 findings.add_metric([str(rule)], float(count))
+        gaps = GaugeMetricFamily(
+            "baton_webhook_gaps",
+            "Changes incremental syncs found that no webhook delivered, per connection: over all runs (window=all) "
+            "and in the latest run webhooks covered (window=last_run).",
+            labels=["connection", "source", "window"],
+        )
+        for (connection, source), (total, last) in webhook_gap_totals(self.database).items():
+            gaps.add_metric([connection, source, "all"], float(total))
+            gaps.add_metric([connection, source, "last_run"], float(last))
         pending.add_metric([], float(waiting))
         lag.add_metric([], max(0.0, (self.now - oldest).total_seconds()) if oldest is not None else 0.0)
-        yield from (runs, items, pending, lag, findings)
+        yield from (runs, items, pending, lag, findings, gaps)
 
 
 def render_metrics(metrics: RequestMetrics, database: Database, now: datetime) -> bytes:

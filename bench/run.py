@@ -12,6 +12,8 @@ SELF_RECORDING: list[list[str]] = [
     ["bench.sync_jira", "--items", str(int(20_000 * SCALE)), "--record"],
     ["bench.sync_trello", "--sizes", f"{int(20_000 * SCALE)},{int(100_000 * SCALE)}"],
     ["bench.webhook_ack", "--dialect", "both", "--record"],  # reads BENCH_SCALE itself
+    ["bench.webhook_freshness", "--seconds", "60", "--dialect", "sqlite", "--record"],
+    ["bench.webhook_freshness", "--seconds", "60", "--dialect", "postgresql", "--record"],
 ]
 CAPTURED = [
     ("20-emulator-scale", "Emulator engine at scale", "bench.emulator_scale", ["--items", str(int(1_000_000 * SCALE))]),

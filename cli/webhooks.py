@@ -1,8 +1,12 @@
-"""`baton webhooks`: the inbox of received webhooks: status, processing, dead-letter replay."""
+"""`baton webhooks`: registration with the vendors (register, list, unregister) and the inbox of received
+webhooks (status, processing, dead-letter replay)."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Annotated
 
 import typer
@@ -10,17 +14,187 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import func, select
 
-from cli.context import cli_context
-from core.policy import PolicyError, load_policy
+from api.lifecycle import build_secret_box
+from cli.context import CliContext, cli_context
+from connectors.errors import ConnectorError
+from core.crypto import SecretBox
+from core.policy import Policy, PolicyError, load_policy
 from core.timeutil import utc_now
+from models.db import Database
 from models.tables import CONNECTIONS, WEBHOOK_EVENTS
+from sync.connections import sync_connections_from_policy
 from sync.connector_pool import ConnectorPool
 from sync.inbox import InboxProcessor, replay_dead_letters
+from sync.policy_bridge import connector_config_for
+from sync.webhook_registration import (
+    HookState,
+    RegistrationError,
+    RegistrationTarget,
+    list_webhooks,
+    register_webhooks,
+    registration_target,
+    unregister_webhooks,
+)
+from sync.webhook_vendors import VendorHooks, vendor_hooks_for
 
 __all__ = ["webhooks_app"]
 
-webhooks_app = typer.Typer(help="The webhook inbox: status, processing and dead-letter replay.", no_args_is_help=True)
+webhooks_app = typer.Typer(
+    help="Webhooks: registration with the vendors, and the inbox (status, processing, dead-letter replay).",
+    no_args_is_help=True,
+)
 console = Console(stderr=True)
+
+ConnectionOpt = Annotated[
+    list[str] | None,
+    typer.Option("--connection", "-c", help="Only this policy connection (repeatable; default: every enabled one)."),
+]
+
+
+def _load_policy(context: CliContext) -> Policy:
+    if context.settings.policy is None:
+        console.print("[red]No policy file:[/] pass --policy FILE or set BATON_POLICY.")
+        raise typer.Exit(2)
+    try:
+        return load_policy(context.settings.policy).policy
+    except PolicyError as error:
+        console.print(f"[red]The policy file is not valid:[/]\n{error}")
+        raise typer.Exit(2) from error
+
+
+@dataclass(frozen=True)
+class _Registration:
+    """What the registration commands work with."""
+
+    database: Database
+    box: SecretBox
+    targets: list[RegistrationTarget]
+    policy: Policy
+
+
+@contextmanager
+def _registration(
+    ctx: typer.Context, chosen: list[str] | None, *, require_secret: bool = True
+) -> Iterator[_Registration]:
+    """The store, the secret box and a registration target per chosen connection (exit 2 on bad input)."""
+    context = cli_context(ctx)
+    policy = _load_policy(context)
+    names = chosen or [c.name for c in policy.connections if c.enabled]
+    unknown = [name for name in names if policy.connection(name) is None]
+    if unknown:
+        console.print(f"[red]No connection named[/] {', '.join(unknown)} [red]in the policy.[/]")
+        raise typer.Exit(2)
+    database = context.open_database()
+    try:
+        ids = sync_connections_from_policy(database, policy)
+        try:
+            targets = [
+                registration_target(
+                    policy,
+                    name,
+                    ids[name],
+                    public_url=context.settings.public_url,
+                    environ=os.environ,
+                    require_secret=require_secret,
+                )
+                for name in names
+            ]
+        except RegistrationError as error:
+            console.print(f"[red]Cannot work with webhooks:[/] {error}")
+            raise typer.Exit(2) from error
+        yield _Registration(database, build_secret_box(context.settings), targets, policy)
+    finally:
+        database.dispose()
+
+
+@contextmanager
+def _hooks_of(policy: Policy, target: RegistrationTarget) -> Iterator[VendorHooks]:
+    config, _ = connector_config_for(policy, target.name, os.environ)
+    hooks = vendor_hooks_for(config)
+    try:
+        yield hooks
+    finally:
+        hooks.close()
+
+
+@webhooks_app.command("register")
+def register(ctx: typer.Context, connection: ConnectionOpt = None) -> None:
+    """Create Baton's webhooks at the vendors (idempotent: re-running changes nothing that still works).
+
+    Jira: one admin webhook per site, signed with the connection's webhook_secret. Trello: one per open board.
+    Asana: one per project; `baton serve` must be reachable at BATON_PUBLIC_URL to answer the handshake.
+    """
+    failed = 0
+    table = Table(title="webhook registration")
+    for column in ("connection", "resource", "name", "outcome", "detail"):
+        table.add_column(column)
+    with _registration(ctx, connection) as setup:
+        for target in setup.targets:
+            try:
+                with _hooks_of(setup.policy, target) as hooks:
+                    report = register_webhooks(setup.database, setup.box, hooks, target)
+            except ConnectorError as error:
+                failed += 1
+                table.add_row(target.name, "", "", "[red]failed[/]", f"{type(error).__name__}: {error}")
+                continue
+            for resource, outcome, detail in report.outcomes:
+                style = "red" if detail else "green" if outcome != "unchanged" else "dim"
+                table.add_row(target.name, resource.id, resource.name, f"[{style}]{outcome}[/]", detail)
+            if report.orphans_deleted:
+                table.add_row(target.name, "", "", "orphans deleted", str(report.orphans_deleted))
+            failed += report.failed
+    Console().print(table)
+    if failed:
+        raise typer.Exit(1)
+
+
+@webhooks_app.command("list")
+def list_command(ctx: typer.Context, connection: ConnectionOpt = None) -> None:
+    """Baton's webhooks as the vendor and the store see them; orphans (one side only) are marked."""
+    table = Table(title="webhooks")
+    for column in ("connection", "resource", "vendor id", "callback", "state", "active at vendor"):
+        table.add_column(column)
+    failed = False
+    with _registration(ctx, connection, require_secret=False) as setup:
+        for target in setup.targets:
+            try:
+                with _hooks_of(setup.policy, target) as hooks:
+                    listed = list_webhooks(setup.database, hooks, target)
+            except ConnectorError as error:
+                failed = True
+                table.add_row(target.name, "", "", "", f"[red]vendor unreachable: {error}[/]", "")
+                continue
+            for hook in listed:
+                state = f"[red]orphan: {hook.state}[/]" if hook.orphan else str(hook.state)
+                if hook.state is HookState.STALE_CALLBACK:
+                    state = f"[yellow]{hook.state}: run register[/]"
+                active = "" if hook.active_at_vendor is None else "yes" if hook.active_at_vendor else "no"
+                table.add_row(
+                    target.name, hook.resource or "", hook.external_id or "", hook.callback_url, state, active
+                )
+    Console().print(table)
+    if failed:
+        raise typer.Exit(1)
+
+
+@webhooks_app.command("unregister")
+def unregister(ctx: typer.Context, connection: ConnectionOpt = None) -> None:
+    """Delete Baton's webhooks at the vendors and the stored subscriptions."""
+    failed = False
+    with _registration(ctx, connection, require_secret=False) as setup:
+        for target in setup.targets:
+            try:
+                with _hooks_of(setup.policy, target) as hooks:
+                    at_vendor, stored = unregister_webhooks(setup.database, hooks, target)
+            except ConnectorError as error:
+                failed = True
+                console.print(f"[red]{target.name}: {type(error).__name__}: {error}[/]")
+                continue
+            console.print(
+                f"{target.name}: {at_vendor} webhook(s) deleted at the vendor, {stored} stored subscription(s) removed."
+            )
+    if failed:
+        raise typer.Exit(1)
 
 
 @webhooks_app.command("status")
@@ -68,14 +242,7 @@ def replay(
 def process(ctx: typer.Context) -> None:
     """Process every due delivery now (what `baton serve` does continuously), then exit."""
     context = cli_context(ctx)
-    if context.settings.policy is None:
-        console.print("[red]No policy file:[/] pass --policy FILE or set BATON_POLICY.")
-        raise typer.Exit(2)
-    try:
-        policy = load_policy(context.settings.policy).policy
-    except PolicyError as error:
-        console.print(f"[red]The policy file is not valid:[/]\n{error}")
-        raise typer.Exit(2) from error
+    policy = _load_policy(context)
     database = context.open_database()
     try:
         pool = ConnectorPool(database, lambda: policy, os.environ)

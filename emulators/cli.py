@@ -48,6 +48,7 @@ class Options:
     faults: str = ""
     activity: float = 0.0
     webhook_time_scale: float = 0.01
+    webhook_drop_rate: float = 0.0
     write_policy: Path | None = None
     jira_site: str | None = None
     legacy_search: bool = False
@@ -100,6 +101,7 @@ def build_served(vendor_ports: list[tuple[str, int]], options: Options) -> tuple
             faults=options.faults,
             activity_per_minute=options.activity,
             webhook_time_scale=options.webhook_time_scale,
+            webhook_drop_rate=options.webhook_drop_rate,
             jira_site=jira_site,
             legacy_search=options.legacy_search,
             credentials=credentials,
@@ -153,6 +155,12 @@ ScaleOpt = Annotated[
     float,
     typer.Option("--webhook-time-scale", min=0.0001, help="Wall seconds per emulated second of retry delays."),
 ]
+DropOpt = Annotated[
+    float,
+    typer.Option(
+        "--webhook-drop-rate", min=0.0, max=1.0, help="Share of webhook deliveries silently never sent (0..1)."
+    ),
+]
 PolicyOpt = Annotated[Path | None, typer.Option("--write-policy", help="Write a policy YAML with the connections.")]
 JiraSiteOpt = Annotated[str | None, typer.Option("--jira-site", help="Jira URL used in cross-tool links.")]
 LegacySearchOpt = Annotated[
@@ -199,6 +207,7 @@ def _single(vendor: str) -> None:
         faults: FaultsOpt = "",
         activity: ActivityOpt = 0.0,
         webhook_time_scale: ScaleOpt = 0.01,
+        webhook_drop_rate: DropOpt = 0.0,
         write_policy: PolicyOpt = None,
         jira_site: JiraSiteOpt = None,
         legacy_search: LegacySearchOpt = False,
@@ -234,6 +243,7 @@ def emulate_all(
     faults: FaultsOpt = "",
     activity: ActivityOpt = 0.0,
     webhook_time_scale: ScaleOpt = 0.01,
+    webhook_drop_rate: DropOpt = 0.0,
     write_policy: PolicyOpt = None,
     jira_site: JiraSiteOpt = None,
     legacy_search: LegacySearchOpt = False,

@@ -36,6 +36,7 @@ class EmulatorConfig:
     retry_after_seconds: int = 1
     activity_per_minute: float = 0.0
     webhook_time_scale: float = 0.01
+    webhook_drop_rate: float = 0.0  # share of webhook deliveries silently never sent (lost-webhook tests)
     jira_site: str = DEFAULT_JIRA_SITE
     legacy_search: bool = False  # Jira: serve the removed /search as Data Center does (startAt/total)
     credentials: dict[str, str] = field(default_factory=dict)
@@ -45,3 +46,5 @@ class EmulatorConfig:
         parse_fault_spec(self.faults)
         if self.activity_per_minute < 0 or self.latency_ms < 0 or self.webhook_time_scale <= 0:
             raise ValueError("activity and latency must be >= 0 and the webhook time scale > 0")
+        if not 0.0 <= self.webhook_drop_rate <= 1.0:
+            raise ValueError("the webhook drop rate must be within 0..1")

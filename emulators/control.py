@@ -15,7 +15,14 @@ from emulators.org.model import Vendor
 from emulators.org.scenarios import Rule
 from emulators.runtime import EmulatorRuntime
 
-__all__ = ["ClockUpdate", "FaultsUpdate", "MutationBurst", "RateLimitUpdate", "build_control_router"]
+__all__ = [
+    "ClockUpdate",
+    "FaultsUpdate",
+    "MutationBurst",
+    "RateLimitUpdate",
+    "WebhookDropUpdate",
+    "build_control_router",
+]
 
 
 class FaultsUpdate(BaseModel):
@@ -39,6 +46,13 @@ class MutationBurst(BaseModel):
 
     count: int = Field(default=10, ge=1, le=10_000)
     kinds: list[MutationKind] | None = None
+
+
+class WebhookDropUpdate(BaseModel):
+    """PUT /_emulator/webhooks/drop-rate: silently drop this share of webhook deliveries."""
+
+    rate: float = Field(ge=0.0, le=1.0)
+    seed: int | None = None
 
 
 class ClockUpdate(BaseModel):
@@ -88,6 +102,7 @@ def build_control_router(runtime: EmulatorRuntime) -> APIRouter:
             "rate_limited": runtime.rate_limit.rejected,
             "webhook_subscriptions": len(runtime.subscriptions.all()),
             "webhook_deliveries": len(webhooks.deliveries()) if webhooks else 0,
+            "webhook_deliveries_dropped": webhooks.dropped if webhooks else 0,
             "simulated_changes": runtime.simulator.applied,
         }
 
@@ -142,6 +157,13 @@ def build_control_router(runtime: EmulatorRuntime) -> APIRouter:
     def deliveries(limit: Annotated[int, Query(ge=1, le=10_000)] = 1000) -> dict[str, object]:
         records = runtime.webhooks.deliveries(limit) if runtime.webhooks else []
         return {"deliveries": [r.to_json() for r in records]}
+
+    @router.put("/webhooks/drop-rate")
+    def put_drop_rate(update: WebhookDropUpdate) -> dict[str, object]:
+        if runtime.webhooks is None:
+            raise HTTPException(status_code=404, detail="this emulator sends no webhooks")
+        runtime.webhooks.set_drop_rate(update.rate, seed=update.seed)
+        return {"rate": runtime.webhooks.drop_rate, "dropped": runtime.webhooks.dropped}
 
     @router.get("/webhooks/subscriptions")
     def subscriptions() -> dict[str, object]:

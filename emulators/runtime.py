@@ -56,7 +56,12 @@ class EmulatorRuntime:
         self.webhooks: DeliveryWorker | None = None
         if webhook_profile is not None:
             self.webhooks = DeliveryWorker(
-                self.subscriptions, webhook_profile, self.clock, time_scale=config.webhook_time_scale
+                self.subscriptions,
+                webhook_profile,
+                self.clock,
+                time_scale=config.webhook_time_scale,
+                drop_rate=config.webhook_drop_rate,
+                drop_seed=config.seed,
             )
         self.activity = ActivityGenerator(self.store, random.Random(config.seed * 7 + 1))
         self.simulator = ActivitySimulator(

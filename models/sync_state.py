@@ -32,6 +32,10 @@ class SyncRun(SQLModel, table=True):
     requests: int = 0
     errors: list[dict[str, Any]] = json_field(list)
     error_message: str | None = None
+    webhook_gaps: int | None = Field(
+        default=None,
+        description="Changes this incremental run found that no webhook delivered (null: not covered by webhooks).",
+    )
 
 
 class SyncCursor(SQLModel, table=True):

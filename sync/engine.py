@@ -24,6 +24,7 @@ from models.db import Database
 from models.enums import SyncKind, SyncStatus, Vendor
 from models.tables import CONTAINERS, ITEMS, RUNS
 from sync.health import MASS_DISAPPEARANCE, raise_health_finding
+from sync.reconcile import record_webhook_gaps
 from sync.store import PRIMARY_KIND, StoreWriter, load_cursors
 
 __all__ = ["MASS_DISAPPEARANCE_SHARE", "SyncProgress", "SyncReport", "run_sync"]
@@ -55,6 +56,7 @@ class SyncReport:
     seconds: float = 0.0
     errors: list[dict[str, str]] = field(default_factory=list)
     changed_item_ids: list[int] = field(default_factory=list)
+    webhook_gaps: int | None = None  # changes no webhook delivered (incremental runs covered by webhooks)
 
 
 def _start_run(database: Database, connection_id: int, kind: SyncKind, clock: Clock) -> int:
@@ -182,6 +184,15 @@ def run_sync(
                 progress.on_batch(outcome.items_seen, batch.pages)
         if census:
             _reconcile_deletions(database, writer, connector, _census_containers(discovery, vendor), report, clock)
+        if not full:
+            gap = record_webhook_gaps(
+                database,
+                connection_id=connection_id,
+                run_id=report.run_id,
+                changed_item_ids=report.changed_item_ids,
+                clock=clock,
+            )
+            report.webhook_gaps = gap.count if gap.covered else None
         report.status = SyncStatus.PARTIAL if report.errors else SyncStatus.SUCCEEDED
     except ConnectorError as error:
         report.status = SyncStatus.FAILED

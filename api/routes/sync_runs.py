@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from api.auth.deps import ViewerDep
@@ -37,6 +37,9 @@ class SyncRunPublic(BaseModel):
     pages: int
     requests: int
     error_message: str | None
+    webhook_gaps: int | None = Field(
+        default=None, description="Changes the run found that no webhook delivered (null: not covered by webhooks)."
+    )
 
 
 class SyncRunPage(BaseModel):

@@ -401,17 +401,19 @@ class JiraClient:
     # ----- writes used by the tests and the CLI ------------------------------------------------------------
 
     def register_webhook(
-        self, url: str, secret: str, jql: str, *, name: str = "Baton", events: Sequence[str] | None = None
+        self, url: str, secret: str, jql: str = "", *, name: str = "Baton", events: Sequence[str] | None = None
     ) -> dict[str, Any]:
-        """Create an admin webhook signed with ``secret`` (``X-Hub-Signature``) for issues matching ``jql``."""
-        body = {
+        """Create an admin webhook signed with ``secret`` (``X-Hub-Signature``) for issues matching ``jql``
+        (every issue of the site when ``jql`` is empty)."""
+        body: dict[str, Any] = {
             "name": name,
             "url": url,
             "events": list(events or ("jira:issue_created", "jira:issue_updated", "jira:issue_deleted")),
-            "filters": {"issue-related-events-section": jql},
             "excludeBody": False,
             "secret": secret,
         }
+        if jql:
+            body["filters"] = {"issue-related-events-section": jql}
         result: dict[str, Any] = self._sdk_send("POST", ADMIN_WEBHOOKS, body)
         return result
 

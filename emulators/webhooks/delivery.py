@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import random
 import threading
 from collections import deque
 from collections.abc import Callable
@@ -26,6 +27,7 @@ class DeliveryOutcome(StrEnum):
     FAILED = "failed"
     SUBSCRIPTION_REMOVED = "subscription_removed"
     SKIPPED = "skipped"
+    DROPPED = "dropped"  # silently never sent (the drop-rate fault): the receiver never hears of it
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,8 @@ class DeliveryWorker:
         time_scale: float = 1.0,
         log_size: int = 10_000,
         max_concurrency: int = 16,
+        drop_rate: float = 0.0,
+        drop_seed: int = 0,
     ) -> None:
         self.registry = registry
         self.profile = profile
@@ -105,6 +109,33 @@ class DeliveryWorker:
         self._pending: list[tuple[str, bytes, str]] = []
         self._max_concurrency = max_concurrency
         self._semaphore: asyncio.Semaphore | None = None
+        self._drop_lock = threading.Lock()
+        self._drop_rng = random.Random(drop_seed)
+        self.drop_rate = drop_rate
+        self.dropped = 0
+        self._in_flight = 0
+
+    def set_drop_rate(self, rate: float, *, seed: int | None = None) -> None:
+        """Silently drop this share of deliveries from now on (0 disables); optionally reseed the choice."""
+        if not 0.0 <= rate <= 1.0:
+            raise ValueError("the drop rate must be within 0..1")
+        with self._drop_lock:
+            self.drop_rate = rate
+            if seed is not None:
+                self._drop_rng = random.Random(seed)
+
+    @property
+    def in_flight(self) -> int:
+        """Deliveries enqueued and not yet finished (delivered, failed for good or skipped), retries included."""
+        with self._drop_lock:
+            return self._in_flight
+
+    def _drops_next(self) -> bool:
+        with self._drop_lock:
+            if self.drop_rate <= 0.0 or self._drop_rng.random() >= self.drop_rate:
+                return False
+            self.dropped += 1
+            return True
 
     async def start(self) -> None:
         """Bind to the running loop and send whatever was queued before start."""
@@ -128,6 +159,12 @@ class DeliveryWorker:
     def enqueue(self, subscription_id: str, body: bytes, delivery_id: str | None = None) -> str:
         """Schedule delivery of `body` to one subscription; returns the delivery id (kept across retries)."""
         delivery_id = delivery_id or f"d-{next(self._ids)}"
+        if self._drops_next():
+            gone = self.registry.get(subscription_id) or Subscription(id=subscription_id, target="")
+            self._record(delivery_id, gone, 0, None, "dropped", DeliveryOutcome.DROPPED)
+            return delivery_id
+        with self._drop_lock:
+            self._in_flight += 1
         loop = self._loop
         if loop is None:
             self._pending.append((subscription_id, body, delivery_id))
@@ -171,7 +208,13 @@ class DeliveryWorker:
 
     def _spawn(self, subscription_id: str, body: bytes, delivery_id: str) -> None:
         assert self._loop is not None
-        self._track(self._loop.create_task(self._deliver(subscription_id, body, delivery_id)))
+        task = self._loop.create_task(self._deliver(subscription_id, body, delivery_id))
+        task.add_done_callback(self._finished)
+        self._track(task)
+
+    def _finished(self, _: asyncio.Task[None]) -> None:
+        with self._drop_lock:
+            self._in_flight -= 1
 
     def _track(self, task: asyncio.Task[None]) -> None:
         self._tasks.add(task)
