@@ -220,7 +220,8 @@ def run_sweep(
 
 
 def _related_items(database: Database, item_ids: Collection[int]) -> set[int]:
-    """The items whose findings may change with these: themselves, their parents, and items linking to them."""
+    """The items whose findings may change with these: themselves, their parents, items linking to them and
+    items they link to."""
     ids = sorted(set(item_ids))
     related = set(ids)
     with database.read_session() as session:
@@ -247,6 +248,15 @@ def _related_items(database: Database, item_ids: Collection[int]) -> set[int]:
                 int(i)
                 for i in session.execute(
                     select(LINKS.c.source_item_id).where(LINKS.c.target_item_id.in_(chunk))
+                ).scalars()
+            )
+            # A Trello card's parent is the card it is attached to (sync/rule_inputs.py).
+            related.update(
+                int(i)
+                for i in session.execute(
+                    select(LINKS.c.target_item_id).where(
+                        LINKS.c.source_item_id.in_(chunk), LINKS.c.target_item_id.is_not(None)
+                    )
                 ).scalars()
             )
     return related
