@@ -16,6 +16,7 @@ from core.timeutil import utc_now
 from models.tables import CONNECTIONS, WEBHOOK_EVENTS
 from sync.connector_pool import ConnectorPool
 from sync.inbox import InboxProcessor, replay_dead_letters
+from sync.rules.on_change import changed_items_hook
 
 __all__ = ["webhooks_app"]
 
@@ -79,7 +80,8 @@ def process(ctx: typer.Context) -> None:
     database = context.open_database()
     try:
         pool = ConnectorPool(database, lambda: policy, os.environ)
-        outcome = InboxProcessor(database, pool.connector_for).drain()
+        on_changed = changed_items_hook(database, lambda: policy)  # rules on what the deliveries changed
+        outcome = InboxProcessor(database, pool.connector_for, on_changed=on_changed).drain()
     finally:
         database.dispose()
     console.print(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -136,8 +136,10 @@ class InboxProcessor:
         policy: InboxPolicy | None = None,
         clock: Clock = utc_now,
         rng: random.Random | None = None,
+        on_changed: Callable[[Collection[int]], object] | None = None,
     ) -> None:
         self.database = database
+        self.on_changed = on_changed  # e.g. sync.rules.on_change.changed_items_hook: rules on what a pass changed
         self.connector_for = connector_for
         self.policy = policy or InboxPolicy()
         self.clock = clock
@@ -159,6 +161,8 @@ class InboxProcessor:
             else:
                 self._finish(events)
                 outcome.done += len(events)
+        if self.on_changed is not None and outcome.changed_item_ids:
+            self.on_changed(outcome.changed_item_ids)
         return outcome
 
     def drain(self, *, max_passes: int = 1_000) -> ProcessOutcome:

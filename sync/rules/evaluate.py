@@ -300,13 +300,23 @@ def evaluate_items(
     scope = _related_items(database, item_ids)
     with database.read_session() as session:
         rows = session.execute(
-            select(ITEMS.c.id, ITEMS.c.container_id, ITEMS.c.subcontainer_id, ITEMS.c.assignee_person_id).where(
-                ITEMS.c.id.in_(sorted(scope))
-            )
+            select(
+                ITEMS.c.id,
+                ITEMS.c.container_id,
+                ITEMS.c.subcontainer_id,
+                ITEMS.c.assignee_person_id,
+                ITEMS.c.deleted_at,
+            ).where(ITEMS.c.id.in_(sorted(scope)))
         ).all()
     teams = {organisation.team_of(r.container_id, r.subcontainer_id) for r in rows}
     ctx = _context(database, organisation, policy, now, rule_ids, teams)
     _item_pass(database, ctx, organisation, rule_ids, summary, containers=None, item_ids=scope, batch_size=batch_size)
+    gone = set(scope) - {int(r.id) for r in rows if r.deleted_at is None}
+    if gone:  # tombstoned (or purged) items: their item findings resolve now
+        with database.session() as session:
+            item_rule_ids = [spec.id.value for spec in ITEM_RULES if spec.id in rule_ids]
+            summary.merge(resolve_item_findings(session, gone, item_rule_ids, [], now))
+            session.commit()
     if RuleId.R09 in rule_ids:
         sprint_ids = {m.sprint_id for m in _memberships(database, scope)}
         scopes = read_sprint_scopes(database, organisation, sprint_ids)
