@@ -15,7 +15,7 @@ from core.policy import Policy
 from core.policy.connections import AsanaConnection, resolve_credentials
 from core.policy.teams import ContainerRef
 from models.db import Database
-from models.enums import StatusCategory, Vendor
+from models.enums import StatusCategory
 from models.tables import CONTAINERS
 
 __all__ = ["PolicyBridge", "connector_config_for"]
@@ -96,7 +96,7 @@ def connector_config_for(
     bots = frozenset(str(account) for account in policy.bots.accounts.get(name, []))
     config = ConnectorConfig(
         name=name,
-        vendor=Vendor(str(connection.vendor)),
+        vendor=connection.vendor,
         base_url=connection.base_url,
         credentials=resolve_credentials(connection, environ),
         classify_status=bridge.classify,
