@@ -25,6 +25,7 @@ from sync.connections import sync_connections_from_policy
 from sync.connector_pool import ConnectorPool
 from sync.inbox import InboxProcessor
 from sync.jobs import scheduled_jobs
+from sync.rules.on_change import changed_items_hook
 from sync.scheduler import Scheduler, SchedulerThread
 
 __all__ = ["build_secret_box", "running_state"]
@@ -96,7 +97,8 @@ async def running_state(
             run_policy_refresh(holder, interval_seconds=settings.policy_refresh_seconds, clock=clock, on_reload=reload)
         )
         if settings.inbox_worker:
-            worker = InboxWorker(InboxProcessor(store, pool.connector_for, clock=clock))
+            on_changed = changed_items_hook(store, lambda: holder.policy, clock)  # rules on what webhooks changed
+            worker = InboxWorker(InboxProcessor(store, pool.connector_for, clock=clock, on_changed=on_changed))
             worker.start()
         if settings.scheduler:
             holder_id = f"{socket.gethostname()}:{os.getpid()}"

@@ -18,6 +18,7 @@ from models.enums import SyncStatus, Vendor
 from sync.connections import sync_connections_from_policy
 from sync.engine import SyncReport, run_sync
 from sync.policy_bridge import connector_config_for
+from sync.rules.on_change import evaluate_changed
 
 __all__ = ["sync_command"]
 
@@ -66,6 +67,7 @@ def sync_command(
                     on_discovered=partial(bridge.assign_teams, database, ids[name]),
                 )
                 bar.finish()
+                evaluate_changed(database, policy, report.changed_item_ids)  # rules on what this run changed
                 results.append((name, report, connector.requests_made))
     finally:
         database.dispose()

@@ -36,6 +36,7 @@ from sync.webhook_registration import (
     unregister_webhooks,
 )
 from sync.webhook_vendors import VendorHooks, vendor_hooks_for
+from sync.rules.on_change import changed_items_hook
 
 __all__ = ["webhooks_app"]
 
@@ -246,7 +247,8 @@ def process(ctx: typer.Context) -> None:
     database = context.open_database()
     try:
         pool = ConnectorPool(database, lambda: policy, os.environ)
-        outcome = InboxProcessor(database, pool.connector_for).drain()
+        on_changed = changed_items_hook(database, lambda: policy)  # rules on what the deliveries changed
+        outcome = InboxProcessor(database, pool.connector_for, on_changed=on_changed).drain()
     finally:
         database.dispose()
     console.print(

@@ -42,3 +42,5 @@ class ConnectorConfig:
     time_source: TimeSource = field(default_factory=SystemTime)
     transport: httpx.BaseTransport | None = None
     bot_account_ids: frozenset[str] = frozenset()
+    requests_per_minute: int | None = None
+    """The account's API rate limit when the policy knows it (Asana's plan); None: the connector's default."""

@@ -1,6 +1,13 @@
-"""Enumerations of the normalised model. Stored as plain strings so new values need no migration."""
+"""Enumerations of the normalised model. Stored as plain strings so new values need no migration.
+
+Vendor, StatusCategory, ItemType, ContainerKind and FindingSeverity are defined once in ``core.enums`` (the
+policy file uses them too) and re-exported here.
+"""
 
 from enum import StrEnum
+
+from core.enums import ContainerKind, ItemType, StatusCategory, Vendor
+from core.enums import Severity as FindingSeverity
 
 __all__ = [
     "ApiKeyRole",
@@ -15,37 +22,6 @@ __all__ = [
     "Vendor",
     "WebhookEventStatus",
 ]
-
-
-class Vendor(StrEnum):
-    JIRA = "jira"
-    TRELLO = "trello"
-    ASANA = "asana"
-
-
-class StatusCategory(StrEnum):
-    BACKLOG = "backlog"
-    TODO = "todo"
-    IN_PROGRESS = "in_progress"
-    DONE = "done"
-    CANCELLED = "cancelled"
-    UNKNOWN = "unknown"
-
-
-class ItemType(StrEnum):
-    EPIC = "epic"
-    STORY = "story"
-    TASK = "task"
-    BUG = "bug"
-    SUBTASK = "subtask"
-    OTHER = "other"
-
-
-class ContainerKind(StrEnum):
-    PROJECT = "project"  # Jira project, Asana project
-    BOARD = "board"  # Jira board, Trello board
-    LIST = "list"  # Trello list
-    SECTION = "section"  # Asana section
 
 
 class SprintState(StrEnum):
@@ -78,13 +54,6 @@ class WebhookEventStatus(StrEnum):
     DONE = "done"
     IGNORED = "ignored"
     DEAD = "dead"
-
-
-class FindingSeverity(StrEnum):
-    INFO = "info"
-    LOW = "low"
-    MEDIUM = "medium"
-    HIGH = "high"
 
 
 class ApiKeyRole(StrEnum):

@@ -13,7 +13,7 @@ import dataclasses
 import logging
 import random
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -166,8 +166,10 @@ class InboxProcessor:
         policy: InboxPolicy | None = None,
         clock: Clock = utc_now,
         rng: random.Random | None = None,
+        on_changed: Callable[[Collection[int]], object] | None = None,
     ) -> None:
         self.database = database
+        self.on_changed = on_changed  # e.g. sync.rules.on_change.changed_items_hook: rules on what a pass changed
         self.connector_for = connector_for
         self.policy = policy or InboxPolicy()
         self.clock = clock
@@ -225,6 +227,8 @@ class InboxProcessor:
             self._finish(finished)
         with self._totals_lock:
             self._totals.add(dataclasses.replace(outcome, changed_item_ids=[]))
+        if self.on_changed is not None and outcome.changed_item_ids:
+            self.on_changed(outcome.changed_item_ids)
         return outcome
 
     def drain(self, *, max_passes: int = 1_000) -> ProcessOutcome:

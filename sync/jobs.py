@@ -17,6 +17,7 @@ from models.tables import CONNECTIONS, RUNS, WEBHOOK_EVENTS
 from sync.connector_pool import ConnectorPool
 from sync.engine import run_sync
 from sync.policy_bridge import PolicyBridge
+from sync.rules.on_change import evaluate_changed
 from sync.scheduler import ScheduledJob
 
 __all__ = ["KEEP_INBOX_DAYS", "KEEP_RUNS_DAYS", "prune_history", "scheduled_jobs"]
@@ -61,6 +62,7 @@ def _sync_one(database: Database, pool: ConnectorPool, policy: Policy, name: str
         on_discovered=partial(bridge.assign_teams, database, connection_id),
     )
     log.info("scheduled sync of %s: %s, %d changed", name, report.status, report.items_changed)
+    evaluate_changed(database, policy, report.changed_item_ids, clock)  # rules on what this run changed
 
 
 def scheduled_jobs(

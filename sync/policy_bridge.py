@@ -8,13 +8,14 @@ from typing import Any
 
 from sqlalchemy import update
 
+from connectors.asana.client import PLAN_REQUESTS_PER_MINUTE
 from connectors.config import ConnectorConfig
 from connectors.records import ContainerIn, Discovery
 from core.policy import Policy
-from core.policy.connections import resolve_credentials
+from core.policy.connections import AsanaConnection, resolve_credentials
 from core.policy.teams import ContainerRef
 from models.db import Database
-from models.enums import StatusCategory, Vendor
+from models.enums import StatusCategory
 from models.tables import CONTAINERS
 
 __all__ = ["PolicyBridge", "connector_config_for"]
@@ -77,6 +78,13 @@ class PolicyBridge:
         return vendor_category or StatusCategory.UNKNOWN
 
 
+def _requests_per_minute(connection: object) -> int | None:
+    """The vendor rate limit the policy implies: an Asana connection's plan."""
+    if isinstance(connection, AsanaConnection):
+        return PLAN_REQUESTS_PER_MINUTE[str(connection.plan)]
+    return None
+
+
 def connector_config_for(
     policy: Policy, name: str, environ: Mapping[str, str], **seams: Any
 ) -> tuple[ConnectorConfig, PolicyBridge]:
@@ -88,10 +96,11 @@ def connector_config_for(
     bots = frozenset(str(account) for account in policy.bots.accounts.get(name, []))
     config = ConnectorConfig(
         name=name,
-        vendor=Vendor(str(connection.vendor)),
+        vendor=connection.vendor,
         base_url=connection.base_url,
         credentials=resolve_credentials(connection, environ),
         classify_status=bridge.classify,
         bot_account_ids=bots,
+        requests_per_minute=_requests_per_minute(connection),
     )
     return (replace(config, **seams) if seams else config), bridge

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from core.policy import Policy, StatusMapping
 from core.policy.status_mapping import normalise_status
 from models.db import Database
-from models.enums import ItemType, SprintState, StatusCategory, Vendor
+from models.enums import ItemType, LinkOrigin, SprintState, StatusCategory, Vendor
 from models.tables import (
     CONNECTIONS,
     CONTAINERS,
@@ -662,31 +662,67 @@ class _BatchReader:
             human=(connection_id, row.author_external_id or "") not in self.org.bot_accounts,
         )
 
+    def _attached_parents(self, rows: Sequence[Any]) -> dict[int, str]:
+        """Trello cards have no parent field: a card attached to another card of the same connection (the epic
+        card, or the story of a sub-task card) is its child. Item id -> the attached card's external id."""
+        orphans = [int(r.id) for r in rows if r.source == Vendor.TRELLO and not r.parent_external_id]
+        if not orphans:
+            return {}
+        source, target = ITEMS.alias("source"), ITEMS.alias("target")
+        found: dict[int, str] = {}
+        for start in range(0, len(orphans), 1_000):
+            for link in self.session.execute(
+                select(LINKS.c.source_item_id, target.c.external_id)
+                .select_from(
+                    LINKS.join(source, source.c.id == LINKS.c.source_item_id).join(
+                        target, target.c.id == LINKS.c.target_item_id
+                    )
+                )
+                .where(
+                    LINKS.c.source_item_id.in_(orphans[start : start + 1_000]),
+                    LINKS.c.origin == str(LinkOrigin.EXPLICIT),
+                    target.c.connection_id == source.c.connection_id,
+                    target.c.deleted_at.is_(None),
+                )
+                .order_by(LINKS.c.source_item_id, LINKS.c.id)
+            ).all():
+                found.setdefault(int(link.source_item_id), str(link.external_id))
+        return found
+
+    def _parent_keys(self, rows: Sequence[Any]) -> dict[int, tuple[int, str]]:
+        """Each row's parent as (connection id, external id): the vendor's parent, else an attached Trello card."""
+        attached = self._attached_parents(rows)
+        keys: dict[int, tuple[int, str]] = {}
+        for row in rows:
+            parent = row.parent_external_id or attached.get(int(row.id))
+            if parent:
+                keys[int(row.id)] = (int(row.connection_id), str(parent))
+        return keys
+
     def _ancestor_types(self, rows: Sequence[Any]) -> dict[int, tuple[ItemType, ...]]:
         """Types of each item's ancestors (parent, its parent, ...; an epic link counts as an epic ancestor)."""
         chains: dict[int, list[ItemType]] = {int(row.id): [] for row in rows}
-        pending: dict[int, tuple[int, str]] = {}
         for row in rows:
             if row.epic_external_id:
                 chains[int(row.id)].append(ItemType.EPIC)
-            if row.parent_external_id:
-                pending[int(row.id)] = (int(row.connection_id), str(row.parent_external_id))
+        pending = self._parent_keys(rows)
         for _ in range(6):
             if not pending:
                 break
             keys = sorted(set(pending.values()))
-            found = {
-                (int(r.connection_id), str(r.external_id)): r
-                for r in self.session.execute(
-                    select(
-                        ITEMS.c.connection_id,
-                        ITEMS.c.external_id,
-                        ITEMS.c.type,
-                        ITEMS.c.parent_external_id,
-                        ITEMS.c.epic_external_id,
-                    ).where(tuple_(ITEMS.c.connection_id, ITEMS.c.external_id).in_(keys), ITEMS.c.deleted_at.is_(None))
-                ).all()
-            }
+            parents = self.session.execute(
+                select(
+                    ITEMS.c.id,
+                    ITEMS.c.source,
+                    ITEMS.c.connection_id,
+                    ITEMS.c.external_id,
+                    ITEMS.c.type,
+                    ITEMS.c.parent_external_id,
+                    ITEMS.c.epic_external_id,
+                ).where(tuple_(ITEMS.c.connection_id, ITEMS.c.external_id).in_(keys), ITEMS.c.deleted_at.is_(None))
+            ).all()
+            found = {(int(r.connection_id), str(r.external_id)): r for r in parents}
+            grandparents = self._parent_keys(parents)
             following: dict[int, tuple[int, str]] = {}
             for item_id, key in pending.items():
                 parent = found.get(key)
@@ -695,8 +731,8 @@ class _BatchReader:
                 chains[item_id].append(_item_type(parent.type))
                 if parent.epic_external_id:
                     chains[item_id].append(ItemType.EPIC)
-                if parent.parent_external_id and _item_type(parent.type) is not ItemType.EPIC:
-                    following[item_id] = (key[0], str(parent.parent_external_id))
+                if int(parent.id) in grandparents and _item_type(parent.type) is not ItemType.EPIC:
+                    following[item_id] = grandparents[int(parent.id)]
             pending = following
         return {item_id: tuple(chain) for item_id, chain in chains.items()}
 
@@ -722,7 +758,47 @@ class _BatchReader:
                 found[(int(child.connection_id), str(child.parent))][int(child.id)] = ChildRef(
                     int(child.id), category, child.resolved_at
                 )
+        self._attached_children(rows, found)
         return {key: tuple(sorted(children.values(), key=lambda c: c.id)) for key, children in found.items()}
+
+    def _attached_children(self, rows: Sequence[Any], found: dict[tuple[int, str], dict[int, ChildRef]]) -> None:
+        """Add the Trello cards whose parent is one of these rows' cards (see ``_attached_parents``)."""
+        cards = {int(r.id): (int(r.connection_id), str(r.external_id)) for r in rows if r.source == Vendor.TRELLO}
+        if not cards:
+            return
+        child = ITEMS.alias("child")
+        ids = sorted(cards)
+        for start in range(0, len(ids), 1_000):
+            candidates = self.session.execute(
+                select(
+                    LINKS.c.target_item_id,
+                    child.c.id,
+                    child.c.source,
+                    child.c.parent_external_id,
+                    child.c.connection_id,
+                    child.c.status_raw,
+                    child.c.status_category,
+                    child.c.resolved_at,
+                    child.c.container_id,
+                    child.c.subcontainer_id,
+                )
+                .select_from(LINKS.join(child, child.c.id == LINKS.c.source_item_id))
+                .where(
+                    LINKS.c.target_item_id.in_(ids[start : start + 1_000]),
+                    LINKS.c.origin == str(LinkOrigin.EXPLICIT),
+                    child.c.parent_external_id.is_(None),
+                    child.c.deleted_at.is_(None),
+                )
+                .order_by(child.c.id, LINKS.c.id)
+            ).all()
+            attached = self._attached_parents(candidates)
+            for row in candidates:
+                parent = cards[int(row.target_item_id)]
+                if (int(row.connection_id), attached.get(int(row.id))) != parent:
+                    continue
+                team = self.org.team_of(row.container_id, row.subcontainer_id)
+                category = self.category(row.status_raw, row.status_category, team, int(row.connection_id))
+                found[parent][int(row.id)] = ChildRef(int(row.id), category, row.resolved_at)
 
 
 def _item_type(value: str | None) -> ItemType:

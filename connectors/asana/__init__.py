@@ -9,7 +9,7 @@ __all__ = ["AsanaConnector", "build"]
 
 
 def build(config: ConnectorConfig) -> AsanaConnector:
-    """The connector of an Asana connection (paid-plan limits: 1,500 requests a minute)."""
+    """The connector of an Asana connection (its plan's rate limit: ``config.requests_per_minute``, else paid)."""
     return AsanaConnector(config)
 
 

@@ -57,11 +57,17 @@ class BulkPath(StrEnum):
     SDK = "sdk"
 
 
+FREE_PLAN_PER_MINUTE = 150
+PAID_PLAN_PER_MINUTE = 1_500
+PLAN_REQUESTS_PER_MINUTE = {"free": FREE_PLAN_PER_MINUTE, "paid": PAID_PLAN_PER_MINUTE}
+"""Asana's rate limit per token by plan (the policy's ``plan`` of an Asana connection)."""
+
+
 @dataclass(frozen=True)
 class AsanaLimits:
     """Asana's published limits per token, and how many reads Baton keeps in flight."""
 
-    requests_per_minute: int = 1_500
+    requests_per_minute: int = PAID_PLAN_PER_MINUTE
     concurrent_reads: int = 50
     concurrent_writes: int = 15
     workers: int = 16
@@ -159,7 +165,7 @@ class AsanaClient:
         bulk: BulkPath = BulkPath.HTTPX,
     ) -> None:
         self.config = config
-        self.limits = limits or AsanaLimits()
+        self.limits = limits or AsanaLimits(requests_per_minute=config.requests_per_minute or PAID_PLAN_PER_MINUTE)
         self.bulk = bulk
         self.base_url = api_base_url(config.base_url)
         token = config.credentials.get("token") or config.credentials.get("access_token") or ""

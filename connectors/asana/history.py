@@ -1,5 +1,6 @@
 """Asana stories -> Baton history: section moves and completion as status transitions, (un)assignment,
-estimate changes; comments and every other human story count as activity. Pure.
+estimate changes; comments and every other story are recorded as value-less activity (by field), so the
+rules can tell a person's touch from a bot's. Pure.
 
 Stories are folded oldest first, carrying the task's section, completion and assignee, so a transition
 knows what it changed from even where Asana's story does not say (``assigned`` names only the new one).
@@ -28,6 +29,7 @@ STORY_FIELDS = (
     "old_section.name",
     "assignee.gid",
     "custom_field.gid",
+    "tag.name",
     "new_number_value",
     "old_number_value",
 )
@@ -102,8 +104,39 @@ def fold_stories(
         author = _gid(story.get("created_by"))
         if author is not None and author not in bots:
             last_activity = at if last_activity is None or at > last_activity else last_activity
+        recorded = len(state.out)
         _apply_story(state, story, at, author, estimate_field, categorise)
+        if len(state.out) == recorded:
+            _record_activity(state, story, at, author)
     return History(tuple(state.out), last_activity, latest_story_gid(ordered))
+
+
+_ACTIVITY_SUBTYPES = {
+    "comment_added": "comment",
+    "due_date_changed": "due",
+    "added_to_tag": "labels",
+    "removed_from_tag": "labels",
+    "name_changed": "title",
+    "notes_changed": "description",
+}
+"""Story subtypes recorded under the field they touched; other subtypes are recorded under their own name."""
+
+
+def _record_activity(state: _State, story: Mapping[str, Any], at: datetime, author: str | None) -> None:
+    """A story that changed nothing Baton tracks still shows who worked on the task, and when (a tag story
+    keeps the tag added or removed, for the blocked label of R04)."""
+    subtype = str(story.get("resource_subtype") or story.get("type") or "story")
+    tag = _name(story.get("tag"))
+    state.out.append(
+        TransitionIn(
+            field=_ACTIVITY_SUBTYPES.get(subtype, subtype[:32]),
+            from_value=tag if subtype == "removed_from_tag" else None,
+            to_value=tag if subtype == "added_to_tag" else None,
+            changed_at=at,
+            event_id=str(story.get("gid")),
+            author_external_id=author,
+        )
+    )
 
 
 def _apply_story(

@@ -49,6 +49,7 @@ __all__ = [
     "issue_version",
     "map_board",
     "map_changelog",
+    "map_comments",
     "map_issue",
     "map_project",
     "map_sprint",
@@ -138,6 +139,7 @@ class JiraSchema:
             "parent",
             "project",
             "issuelinks",
+            "comment",
         ]
         return wanted + [f for f in (self.estimate_field, self.sprint_field, self.flagged_field) if f]
 
@@ -509,10 +511,58 @@ def _tracked_field(schema: JiraSchema, change: Mapping[str, Any]) -> str | None:
     return None
 
 
+_TRACKED = frozenset({"status", "assignee", "resolution", "sprint", "estimate", "flagged"})
+_ACTIVITY_VALUE_LIMIT = 200
+_NOT_ACTIVITY = frozenset({"rank"})
+"""Changelog fields that are not work on the issue: re-ordering a backlog touches every issue it moves."""
+
+
+def _activity_field(change: Mapping[str, Any]) -> str | None:
+    """The name an untracked change is recorded under (it still shows someone worked on the issue)."""
+    if str(change.get("field") or "").strip().lower() in _NOT_ACTIVITY:
+        return None
+    name = str(change.get("fieldId") or change.get("field") or "").strip().lower()
+    return name[:32] or None
+
+
+def _clip(value: object) -> str | None:
+    return None if value is None else str(value)[:_ACTIVITY_VALUE_LIMIT]
+
+
+def map_comments(value: object) -> tuple[TransitionIn, ...]:
+    """The comments of an issue's ``comment`` field as ``comment`` transitions (author and time; no text).
+
+    A search embeds a page of comments; when it holds fewer than ``total``, the newest may be missing.
+    """
+    if not isinstance(value, Mapping):
+        return ()
+    found: list[TransitionIn] = []
+    for comment in value.get("comments") or []:
+        if not isinstance(comment, Mapping) or not comment.get("id") or not comment.get("created"):
+            continue
+        author = map_user(comment.get("author"))
+        found.append(
+            TransitionIn(
+                field="comment",
+                from_value=None,
+                to_value=None,
+                changed_at=parse_jira_time(comment["created"]),
+                event_id=f"comment-{comment['id']}",
+                author_external_id=author.external_id if author else None,
+            )
+        )
+    return tuple(found)
+
+
 def map_changelog(
     histories: Iterable[Mapping[str, Any]], schema: JiraSchema, container: str | None
 ) -> tuple[TransitionIn, ...]:
-    """Status, assignee, sprint, estimate, flag and resolution changes, oldest first, one per (history, field)."""
+    """Every changelog change, oldest first, one per (history, field).
+
+    Status, assignee, sprint, estimate, flag and resolution keep their values under those names; any other
+    field (labels, due date, summary, ...) but the rank is kept under its lower-cased field id as evidence of
+    activity.
+    """
     found: dict[tuple[str, str], TransitionIn] = {}
     for history in histories:
         event_id = str(history.get("id") or "")
@@ -521,13 +571,15 @@ def map_changelog(
         changed_at = parse_jira_time(history.get("created"))
         author = map_user(history.get("author"))
         for change in history.get("items") or []:
-            tracked = _tracked_field(schema, change)
+            tracked = _tracked_field(schema, change) or _activity_field(change)
             if tracked is None:
                 continue
             from_value, to_value = change.get("from"), change.get("to")
             from_string, to_string = change.get("fromString"), change.get("toString")
             if tracked in ("status", "estimate", "flagged", "resolution"):
                 from_value, to_value = from_string, to_string
+            elif tracked not in _TRACKED:
+                from_value, to_value = _clip(from_string), _clip(to_string)
             elif tracked == "sprint":
                 from_value = ",".join(_sprint_ids(from_value))
                 to_value = ",".join(_sprint_ids(to_value))
@@ -689,7 +741,13 @@ def _map_issue(
     category = schema.classify(status_name, vendor_category, container)
     if histories is None:
         histories = (raw.get("changelog") or {}).get("histories") or []
-    transitions = map_changelog(histories, schema, container)
+    changes = map_changelog(histories, schema, container)
+    transitions = tuple(
+        sorted(
+            (*changes, *map_comments(fields.get("comment"))),
+            key=lambda t: (t.changed_at, _numeric(t.event_id), t.field),
+        )
+    )
     item_type = _item_type(fields.get("issuetype") or {})
     parent_id, parent_is_epic = epic_parent_of(raw)
     epic = parent_id if parent_is_epic else (epic_of.get(parent_id) if parent_id else None)
@@ -740,7 +798,7 @@ def _map_issue(
         raw=trim_raw(raw, schema),
         transitions=transitions,
         links=(*_issue_links(fields.get("issuelinks")), *mentions_in(title, description or "")),
-        sprints=sprint_memberships(sprints, transitions, created_at),
+        sprints=sprint_memberships(sprints, changes, created_at),
     )
 
 
@@ -749,6 +807,8 @@ def people_of_issue(raw: Mapping[str, Any], histories: Iterable[Mapping[str, Any
     fields = raw.get("fields") or {}
     found = [map_user(fields.get("assignee")), map_user(fields.get("reporter"))]
     found += [map_user(h.get("author")) for h in histories]
+    comments = fields.get("comment") or {}
+    found += [map_user(c.get("author")) for c in comments.get("comments") or [] if isinstance(c, Mapping)]
     return [p for p in found if p is not None]
 
 

@@ -248,8 +248,18 @@ def card_category(context: BoardContext, list_name: str, closed: bool) -> Status
     return category
 
 
+_ACTIVITY_ACTIONS = {
+    "commentCard": "comment",
+    "convertToCardFromCheckItem": "created",
+}
+"""Card actions that change nothing Baton tracks but show someone worked on the card."""
+_ACTIVITY_FIELDS = {"due": "due", "dueComplete": "due", "name": "title", "desc": "description", "idLabels": "labels"}
+
+
 def action_transitions(action: Json, context: BoardContext) -> tuple[TransitionIn, ...]:
-    """The tracked changes (status, assignee, estimate) one action records; ``()`` for the others."""
+    """The changes one action records: status, assignee and estimate with their values, a label added or removed
+    (``labels``, that label only); comments and other card edits as value-less activity (by field); ``()`` for
+    actions that are not about a card's work."""
     data = action.get("data")
     moment = parse_trello_datetime(action.get("date"))
     action_id = str(action.get("id") or "")
@@ -292,7 +302,15 @@ def action_transitions(action: Json, context: BoardContext) -> tuple[TransitionI
             if from_category == to_category:
                 return ()
             return (TransitionIn("status", name, name, from_category=from_category, to_category=to_category, **base),)
-        return ()
+        # Any other edit (due date, name, description, position, ...) is activity on the card.
+        edited = sorted({_ACTIVITY_FIELDS.get(name, name.lower()[:32]) for name in old if name})
+        return tuple(TransitionIn(name, None, None, **base) for name in edited)
+    if kind in ("addLabelToCard", "removeLabelFromCard"):
+        label = _name_of(data.get("label"))
+        added = kind == "addLabelToCard"
+        return (TransitionIn("labels", None if added else label, label if added else None, **base),)
+    if kind in _ACTIVITY_ACTIONS:
+        return (TransitionIn(_ACTIVITY_ACTIONS[kind], None, None, **base),)
     if kind in ("addMemberToCard", "removeMemberFromCard"):
         member = data.get("idMember") or (data.get("member") or {}).get("id")
         if not member:

@@ -16,7 +16,7 @@ from core.policy.connections import (
     TrelloConnection,
     resolve_credentials,
 )
-from core.policy.enums import ContainerKind, ItemType, MappedCategory, RuleId, Severity, Vendor
+from core.policy.enums import AsanaPlan, ContainerKind, ItemType, MappedCategory, RuleId, Severity, Vendor
 from core.policy.errors import PolicyError, PolicyFileMissing, PolicyProblem
 from core.policy.hygiene import Hygiene, SeverityWeights
 from core.policy.loader import LoadedPolicy, load_policy, load_policy_bytes, load_policy_file, load_policy_text
@@ -34,6 +34,7 @@ from core.policy.workflow import Workflow, WorkflowState
 
 __all__ = [
     "AsanaConnection",
+    "AsanaPlan",
     "Bots",
     "Connection",
     "ContainerKind",

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator, Field, WithJsonSchema, model_validator
 
 from core.policy.base import Name, PolicyModel
-from core.policy.enums import Vendor
+from core.policy.enums import AsanaPlan, Vendor
 from core.policy.secrets import EnvRef, MissingSecretError, SecretValue, resolve_secret
 
 __all__ = [
@@ -107,6 +107,10 @@ class AsanaConnection(_ConnectionBase):
 
     vendor: Literal[Vendor.ASANA] = Field(description="jira, trello or asana.")
     credentials: AsanaCredentials
+    plan: AsanaPlan = Field(
+        default=AsanaPlan.PAID,
+        description="The workspace's Asana plan: free (150 API requests a minute) or paid (1,500); Baton stays under.",
+    )
 
 
 Connection = Annotated[JiraConnection | TrelloConnection | AsanaConnection, Field(discriminator="vendor")]

@@ -1,16 +1,10 @@
-"""Enumerations the policy file uses (core/ imports nothing of models/, so they are spelled here)."""
+"""Enumerations the policy file uses: its own (mapped categories, rule ids) and the shared ``core.enums``."""
 
 from enum import StrEnum
 
-__all__ = ["ContainerKind", "ItemType", "MappedCategory", "RuleId", "Severity", "Vendor"]
+from core.enums import ContainerKind, ItemType, Severity, Vendor
 
-
-class Vendor(StrEnum):
-    """The tools Baton reads from."""
-
-    JIRA = "jira"
-    TRELLO = "trello"
-    ASANA = "asana"
+__all__ = ["AsanaPlan", "ContainerKind", "ItemType", "MappedCategory", "RuleId", "Severity", "Vendor"]
 
 
 class MappedCategory(StrEnum):
@@ -23,33 +17,11 @@ class MappedCategory(StrEnum):
     CANCELLED = "cancelled"
 
 
-class Severity(StrEnum):
-    """How much a finding matters; weighs in the hygiene score."""
+class AsanaPlan(StrEnum):
+    """The Asana plan of a workspace: its API rate limit is 150 requests a minute on free, 1,500 on paid plans."""
 
-    INFO = "info"
-    LOW = "low"
-    MEDIUM = "medium"
-    HIGH = "high"
-
-
-class ContainerKind(StrEnum):
-    """What a team's container is in its tool."""
-
-    PROJECT = "project"
-    BOARD = "board"
-    LIST = "list"
-    SECTION = "section"
-
-
-class ItemType(StrEnum):
-    """The normalised work item types an exemption may name."""
-
-    EPIC = "epic"
-    STORY = "story"
-    TASK = "task"
-    BUG = "bug"
-    SUBTASK = "subtask"
-    OTHER = "other"
+    FREE = "free"
+    PAID = "paid"
 
 
 class RuleId(StrEnum):

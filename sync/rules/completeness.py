@@ -34,7 +34,7 @@ def missing_estimate(item: RuleItem, ctx: RuleContext) -> Fired | None:
     if item.estimate is not None or not item.is_open:
         return None
     settings = applicable(item, ctx, RuleId.R05, MissingEstimate)
-    if settings is None or item.type.value not in {t.value for t in settings.types}:
+    if settings is None or item.type not in settings.types:
         return None
     sprint = _in_open_sprint(item, ctx)
     if not sprint and item.status_category not in (StatusCategory.TODO, StatusCategory.IN_PROGRESS):

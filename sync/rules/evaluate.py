@@ -220,7 +220,8 @@ def run_sweep(
 
 
 def _related_items(database: Database, item_ids: Collection[int]) -> set[int]:
-    """The items whose findings may change with these: themselves, their parents, and items linking to them."""
+    """The items whose findings may change with these: themselves, their parents, items linking to them and
+    items they link to."""
     ids = sorted(set(item_ids))
     related = set(ids)
     with database.read_session() as session:
@@ -247,6 +248,15 @@ def _related_items(database: Database, item_ids: Collection[int]) -> set[int]:
                 int(i)
                 for i in session.execute(
                     select(LINKS.c.source_item_id).where(LINKS.c.target_item_id.in_(chunk))
+                ).scalars()
+            )
+            # A Trello card's parent is the card it is attached to (sync/rule_inputs.py).
+            related.update(
+                int(i)
+                for i in session.execute(
+                    select(LINKS.c.target_item_id).where(
+                        LINKS.c.source_item_id.in_(chunk), LINKS.c.target_item_id.is_not(None)
+                    )
                 ).scalars()
             )
     return related
@@ -290,13 +300,23 @@ def evaluate_items(
     scope = _related_items(database, item_ids)
     with database.read_session() as session:
         rows = session.execute(
-            select(ITEMS.c.id, ITEMS.c.container_id, ITEMS.c.subcontainer_id, ITEMS.c.assignee_person_id).where(
-                ITEMS.c.id.in_(sorted(scope))
-            )
+            select(
+                ITEMS.c.id,
+                ITEMS.c.container_id,
+                ITEMS.c.subcontainer_id,
+                ITEMS.c.assignee_person_id,
+                ITEMS.c.deleted_at,
+            ).where(ITEMS.c.id.in_(sorted(scope)))
         ).all()
     teams = {organisation.team_of(r.container_id, r.subcontainer_id) for r in rows}
     ctx = _context(database, organisation, policy, now, rule_ids, teams)
     _item_pass(database, ctx, organisation, rule_ids, summary, containers=None, item_ids=scope, batch_size=batch_size)
+    gone = set(scope) - {int(r.id) for r in rows if r.deleted_at is None}
+    if gone:  # tombstoned (or purged) items: their item findings resolve now
+        with database.session() as session:
+            item_rule_ids = [spec.id.value for spec in ITEM_RULES if spec.id in rule_ids]
+            summary.merge(resolve_item_findings(session, gone, item_rule_ids, [], now))
+            session.commit()
     if RuleId.R09 in rule_ids:
         sprint_ids = {m.sprint_id for m in _memberships(database, scope)}
         scopes = read_sprint_scopes(database, organisation, sprint_ids)

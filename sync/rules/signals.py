@@ -79,17 +79,21 @@ def _labels(value: str | None) -> set[str]:
 
 
 def _label_since(item: RuleItem, wanted: set[str]) -> datetime | None:
-    """Since when a blocking label has been on the item continuously (its creation if no change says)."""
+    """Since when a blocking label has been on the item continuously (its creation if no change says).
+
+    A label change may carry the whole label set before and after (Jira) or only the label added or removed
+    (Trello, Asana): only a change that adds or removes a blocking label moves the start.
+    """
     if not wanted & {label.casefold() for label in item.labels}:
         return None
     since: datetime | None = None
     for change in item.history:
         if change.field not in ("labels", "label"):
             continue
-        present = bool(wanted & _labels(change.to_value))
-        if present and not wanted & _labels(change.from_value):
+        before, after = bool(wanted & _labels(change.from_value)), bool(wanted & _labels(change.to_value))
+        if after and not before:
             since = change.at
-        elif not present:
+        elif before and not after:
             since = None
     return since or item.created_at
 

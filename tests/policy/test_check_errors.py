@@ -219,3 +219,29 @@ def test_not_utf8(tmp_path: Path) -> None:
     code, out, _ = invoke("policy", "check", str(path))
     assert code == 1
     assert problem_lines(out, path) == ["3:6: the policy file is not UTF-8 text"]
+
+
+def test_unknown_team_in_a_status_mapping(tmp_path: Path) -> None:
+    text = TEAMS_AND_RULES + "status_mapping:\n  teams:\n    mobile:\n      blocked: [Blocked]\n"
+    path = write(tmp_path, text)
+    code, out, _ = invoke("policy", "check", str(path))
+    assert code == 1
+    assert problem_lines(out, path) == ["26:5: status_mapping.teams.mobile: unknown team 'mobile' (under `teams`: web)"]
+
+
+def test_an_unknown_asana_plan(tmp_path: Path) -> None:
+    path = write(tmp_path, EMULATOR_POLICY + "    plan: enterprise\n")
+    code, out, _ = invoke("policy", "check", str(path))
+    assert code == 1
+    assert problem_lines(out, path) == ["20:11: connections[2].plan: should be 'free' or 'paid'; got 'enterprise'"]
+
+
+def test_a_plan_on_a_connection_that_has_none(tmp_path: Path) -> None:
+    text = EMULATOR_POLICY.replace(
+        "      api_token: emulator-token\n", "      api_token: emulator-token\n    plan: free\n"
+    )
+    path = write(tmp_path, text)
+    code, out, _ = invoke("policy", "check", str(path))
+    assert code == 1
+    [line] = problem_lines(out, path)
+    assert line.startswith("8:5: connections[0]: unknown key 'plan'")  # only Asana connections have a plan

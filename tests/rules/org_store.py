@@ -1,7 +1,9 @@
-"""Test-only adapter: the emulator's generated organisation -> connectors.records -> the store (StoreWriter).
+"""Bench-only loader: the emulator's generated organisation -> connectors.records -> the store (StoreWriter).
 
-Stands in for the real connectors until they land: one connection per tool, containers (Jira project + board,
-Trello board + lists, Asana project + sections), people, sprints, items with their full history, remote links and
+The sweep benchmark (bench/rules_sweep.py) loads 100,000 to 1,000,000 items with it, far faster than serving
+them over HTTP. The planted-cases acceptance test does not use it: it syncs the emulators through the real
+connectors (tests/rules/live_pipeline.py). One connection per tool, containers (Jira project + board, Trello
+board + lists, Asana project + sections), people, sprints, items with their full history, remote links and
 sprint memberships. Trello and Asana mentions are left in titles and descriptions for sync.links to find.
 """
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from core.policy import Policy
 from core.policy.status_mapping import normalise_status
 from emulators.org.manifest import PlantedManifest, SubjectKind
 from models.db import Database
@@ -47,7 +48,10 @@ def planted_subjects(manifest: PlantedManifest) -> dict[str, set[Subject]]:
     return wanted
 
 
-def fired_subjects(database: Database) -> dict[str, set[Subject]]:
+def fired_subjects(database: Database, policy: Policy | None = None) -> dict[str, set[Subject]]:
+    """Open findings per rule in the manifest's vocabulary; a person the policy aliases is named by their first
+    e-mail (as the manifest names people)."""
+    aliases = {p.name: p.emails[0].casefold() for p in policy.people if p.emails} if policy is not None else {}
     with database.read_session() as session:
         items = {
             int(r.id): (str(r.source), str(r.external_id))
@@ -76,8 +80,8 @@ def fired_subjects(database: Database) -> dict[str, set[Subject]]:
         elif subject_type == "sprint":
             fired[rule_id].add(sprints[int(key)])
         elif subject_type == "person":
-            assert key in emails, key
-            fired[rule_id].add(key)
+            key = aliases.get(key, key)
+            fired[rule_id].add(key if key in emails or key in aliases.values() else ("person", key))
         else:
             fired[rule_id].add((subject_type, key))
     return fired

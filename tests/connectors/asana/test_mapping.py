@@ -176,11 +176,15 @@ def test_stories_fold_into_status_assignee_and_estimate_transitions() -> None:
     history = fold_stories(stories, current_section="Done", estimate_field=POINTS, bots=frozenset({"bot"}))
     summary = [(t.field, t.from_value, t.to_value, t.from_category, t.to_category) for t in history.transitions]
     assert summary == [
+        ("added_to_project", None, None, None, None),  # stories that change nothing tracked are activity
         ("assignee", None, "u7", None, None),
         ("status", "To Do", "Done", StatusCategory.TODO, StatusCategory.DONE),
         ("estimate", None, "5", None, None),
+        ("marked_complete", None, None, None, None),  # already in Done: no category change
+        ("comment", None, None, None, None),
     ]
-    assert [t.event_id for t in history.transitions] == ["2", "3", "4"]
+    assert [t.event_id for t in history.transitions] == ["1", "2", "3", "4", "5", "6"]
+    assert history.transitions[-1].author_external_id == "bot"  # the rules tell bots from people by author
     assert history.last_activity_at == datetime(2026, 1, 5, tzinfo=UTC)  # the bot's comment is not activity
     assert history.latest_story_gid == "6"
 

@@ -233,6 +233,7 @@ def test_changelog_becomes_transitions_with_categories_and_event_ids() -> None:
         ("103", "estimate", "3", "5", None, None),
         ("103", "sprint", "7", "7,8", None, None),
         ("104", "status", "In Progress", "Won't Do", StatusCategory.IN_PROGRESS, StatusCategory.CANCELLED),
+        ("105", "description", "a", "b", None, None),  # untracked fields are activity; a re-rank is not
     ]
     assert all(t.author_external_id == "acc-1" for t in item.transitions)
     assert item.version == "00000000000000000105"

@@ -250,7 +250,9 @@ def test_members_and_points_become_assignee_and_estimate_transitions() -> None:
         ("estimate", "3", "8")
     ]
     assert action_transitions(other, CONTEXT) == ()
-    assert action_transitions(action("commentCard", "a9", {"text": "hi"}), CONTEXT) == ()
+    [comment] = action_transitions(action("commentCard", "a9", {"text": "hi"}), CONTEXT)
+    assert (comment.field, comment.from_value, comment.to_value) == ("comment", None, None)  # activity, no text
+    assert comment.author_external_id is not None
     assert action_transitions({"id": "x", "type": "updateCard"}, CONTEXT) == ()
 
 
@@ -271,7 +273,11 @@ def test_the_fold_reads_actions_newest_first_and_hands_history_oldest_first() ->
     fold.add(action("deleteCard", "60a0b0c0000000000000000d", {"card": {"id": "gone"}}))
     history = fold.pop(CARD_ID)
     assert history.latest_action_id == newest["id"]
-    assert [t.to_value for t in history.transitions] == ["Backlog", "Done"]
+    assert [(t.field, t.to_value) for t in history.transitions] == [
+        ("status", "Backlog"),
+        ("comment", None),
+        ("status", "Done"),
+    ]
     assert fold.deleted == ["gone"]
     assert [p.display_name for p in fold.take_people()] == ["Ada"]
     assert fold.take_people() == ()
