@@ -271,6 +271,8 @@ def _sprints(
     for sprint in sprint_counts(session, grace):
         board = organisation.containers.get(sprint.board_container_id) if sprint.board_container_id else None
         owner = board.team if board is not None else None
+        if owner is None:  # a board no team owns: the sprint belongs to its items' team
+            owner = organisation.team_of(sprint.item_container_id, None)
         if team is not None and owner != team:
             continue
         rows.append(

@@ -204,6 +204,7 @@ class SprintCounts:
     name: str
     connection: str
     board_container_id: int | None
+    item_container_id: int | None
     start_at: datetime | None
     end_at: datetime | None
     items: int
@@ -227,7 +228,6 @@ def sprint_counts(session: Session, grace: timedelta) -> list[SprintCounts]:
         )
         .exists()
     )
-    late = and_(MEMBERSHIPS.c.added_at.is_not(None), SPRINTS.c.start_at.is_not(None))
     query = (
         select(
             SPRINTS.c.id,
@@ -237,6 +237,7 @@ def sprint_counts(session: Session, grace: timedelta) -> list[SprintCounts]:
             SPRINTS.c.start_at,
             SPRINTS.c.end_at,
             func.count(MEMBERSHIPS.c.id).label("items"),
+            func.min(ITEMS.c.container_id).label("item_container"),
             func.coalesce(func.sum(case((carried, 1), else_=0)), 0).label("carried"),
         )
         .select_from(
@@ -270,7 +271,7 @@ def sprint_counts(session: Session, grace: timedelta) -> list[SprintCounts]:
                         MEMBERSHIPS.c.sprint_id == row.id,
                         MEMBERSHIPS.c.removed_at.is_(None),
                         ITEMS.c.deleted_at.is_(None),
-                        late,
+                        MEMBERSHIPS.c.added_at.is_not(None),
                         MEMBERSHIPS.c.added_at > row.start_at + grace,
                     )
                 ).scalar_one()
@@ -282,6 +283,7 @@ def sprint_counts(session: Session, grace: timedelta) -> list[SprintCounts]:
                 name=str(row.name),
                 connection=str(row.connection),
                 board_container_id=row.board_container_id,
+                item_container_id=row.item_container,
                 start_at=row.start_at,
                 end_at=row.end_at,
                 items=items,
