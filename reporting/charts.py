@@ -20,12 +20,12 @@ import json
 import re
 import threading
 from collections.abc import Mapping, Sequence
+from functools import cache
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-from matplotlib.figure import Figure
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = ["bar_chart_svg", "line_chart_svg"]
 
@@ -52,6 +52,25 @@ _HREF_REF = re.compile(r'(xlink:href|href)="#([^"]+)"')
 _SVG_OPEN = re.compile(r"<svg\b[^>]*>")
 
 
+@cache
+def _matplotlib() -> ModuleType:
+    """matplotlib on the Agg backend, imported on first use (commands that draw no chart do not pay for it)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.figure
+
+    return matplotlib
+
+
+def _new_figure() -> Figure:
+    return _matplotlib().figure.Figure(figsize=_FIGSIZE)  # type: ignore[no-any-return]
+
+
+def _rc() -> Any:
+    return _matplotlib().rc_context(_SVG_RC)
+
+
 def bar_chart_svg(labels: Sequence[str], values: Sequence[float], *, title: str, y_label: str) -> str:
     """One bar per label; returns an accessible, deterministic inline ``<svg>``.
 
@@ -60,8 +79,8 @@ def bar_chart_svg(labels: Sequence[str], values: Sequence[float], *, title: str,
     if len(labels) != len(values):
         raise ValueError(f"bar chart {title!r}: {len(labels)} labels but {len(values)} values")
     description = _describe(title, y_label, {y_label: list(values)}, list(labels))
-    with _RENDER_LOCK, matplotlib.rc_context(_SVG_RC):
-        figure = Figure(figsize=_FIGSIZE)
+    with _RENDER_LOCK, _rc():
+        figure = _new_figure()
         axes = figure.add_subplot()
         if labels:
             positions = list(range(len(labels)))
@@ -91,8 +110,8 @@ def line_chart_svg(
                 f"line chart {title!r}: series {name!r} has {len(values)} values for {len(x_labels)} labels"
             )
     description = _describe(title, y_label, {name: list(v) for name, v in series.items()}, list(x_labels))
-    with _RENDER_LOCK, matplotlib.rc_context(_SVG_RC):
-        figure = Figure(figsize=_FIGSIZE)
+    with _RENDER_LOCK, _rc():
+        figure = _new_figure()
         axes = figure.add_subplot()
         has_points = bool(x_labels) and any(value is not None for values in series.values() for value in values)
         if has_points:
