@@ -14,6 +14,7 @@ SELF_RECORDING: list[list[str]] = [
     ["bench.webhook_ack", "--dialect", "both", "--record"],  # reads BENCH_SCALE itself
     ["bench.webhook_freshness", "--seconds", "60", "--dialect", "sqlite", "--record"],
     ["bench.webhook_freshness", "--seconds", "60", "--dialect", "postgresql", "--record"],
+    ["bench.report_bench", "--items", str(int(100_000 * SCALE)), "--items", str(int(1_000_000 * SCALE)), "--record"],
 ]
 CAPTURED = [
     ("20-emulator-scale", "Emulator engine at scale", "bench.emulator_scale", ["--items", str(int(1_000_000 * SCALE))]),

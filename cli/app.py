@@ -11,6 +11,7 @@ from cli.apikey import apikey_app
 from cli.context import CliContext
 from cli.db import db_app
 from cli.policy import policy_app
+from cli.report import report_command
 from cli.rules import rules_app
 from cli.secrets import secrets_app
 from cli.serve import serve
@@ -52,6 +53,7 @@ def build_cli() -> typer.Typer:
     app.command("version")(_version)
     app.command("serve")(serve)
     app.command("sync")(sync_command)
+    app.command("report")(report_command)
     app.add_typer(db_app, name="db")
     app.add_typer(apikey_app, name="apikey")
     app.add_typer(policy_app, name="policy")

@@ -26,6 +26,7 @@ from sync.connections import sync_connections_from_policy
 from sync.connector_pool import ConnectorPool
 from sync.inbox import InboxProcessor, replay_dead_letters
 from sync.policy_bridge import connector_config_for
+from sync.rules.on_change import changed_items_hook
 from sync.webhook_registration import (
     HookState,
     RegistrationError,
@@ -36,7 +37,6 @@ from sync.webhook_registration import (
     unregister_webhooks,
 )
 from sync.webhook_vendors import VendorHooks, vendor_hooks_for
-from sync.rules.on_change import changed_items_hook
 
 __all__ = ["webhooks_app"]
 
