@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.cors import AllowlistCORSMiddleware
+from api.dashboard import install_dashboard
 from api.lifecycle import running_state
 from api.log_redaction import install_log_redaction
 from api.metrics import MetricsMiddleware, RequestMetrics
@@ -112,4 +113,5 @@ def create_app(
     ):
         app.include_router(module.router)
     app.include_router(webhook_routes.router)
+    install_dashboard(app)
     return app
