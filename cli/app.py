@@ -12,6 +12,7 @@ from cli.context import CliContext
 from cli.db import db_app
 from cli.demo import demo
 from cli.policy import policy_app
+from cli.report import report_command
 from cli.rules import rules_app
 from cli.secrets import secrets_app
 from cli.serve import serve
@@ -53,6 +54,7 @@ def build_cli() -> typer.Typer:
     app.command("version")(_version)
     app.command("serve")(serve)
     app.command("sync")(sync_command)
+    app.command("report")(report_command)
     app.command("demo")(demo)
     app.add_typer(db_app, name="db")
     app.add_typer(apikey_app, name="apikey")

@@ -12,7 +12,7 @@ from models.finding import Finding
 from models.job_lease import JobLease
 from models.person import Person, PersonIdentity
 from models.quarantine import QuarantinedRecord
-from models.report import Report
+from models.report import Report, ReportDelivery
 from models.sprint import Sprint, SprintMembership
 from models.sync_state import SyncCursor, SyncRun
 from models.webhook import WebhookEvent
@@ -32,6 +32,7 @@ __all__ = [
     "PersonIdentity",
     "QuarantinedRecord",
     "Report",
+    "ReportDelivery",
     "Sprint",
     "SprintMembership",
     "SyncCursor",

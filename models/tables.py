@@ -13,7 +13,7 @@ from models.finding import Finding
 from models.job_lease import JobLease
 from models.person import Person, PersonIdentity
 from models.quarantine import QuarantinedRecord
-from models.report import Report
+from models.report import Report, ReportDelivery
 from models.sprint import Sprint, SprintMembership
 from models.sync_state import SyncCursor, SyncRun
 from models.webhook import WebhookEvent
@@ -35,6 +35,7 @@ __all__ = [
     "PEOPLE",
     "QUARANTINE",
     "REPORTS",
+    "REPORT_DELIVERIES",
     "RUNS",
     "SPRINTS",
     "TRANSITIONS",
@@ -65,6 +66,7 @@ MEMBERSHIPS = table_of(SprintMembership)
 PEOPLE = table_of(Person)
 QUARANTINE = table_of(QuarantinedRecord)
 REPORTS = table_of(Report)
+REPORT_DELIVERIES = table_of(ReportDelivery)
 RUNS = table_of(SyncRun)
 SPRINTS = table_of(Sprint)
 TRANSITIONS = table_of(Transition)
