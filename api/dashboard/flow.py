@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
+from api.dashboard.charts import cycle_time_chart, throughput_chart
 from api.dashboard.filters import FormValues
 from api.dashboard.identity import ViewerDep
 from api.dashboard.templating import render_page
@@ -57,4 +58,5 @@ def flow(
         teams=teams,
         vendors=[str(v) for v in Vendor],
         week_choices=WEEK_CHOICES,
+        charts={"throughput": throughput_chart(metrics), "cycle_time": cycle_time_chart(metrics)},
     )

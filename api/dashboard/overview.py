@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
+from api.dashboard.charts import findings_by_rule_chart, hygiene_trend_chart
 from api.dashboard.identity import ViewerDep
 from api.dashboard.templating import render_page
 from api.dashboard.trend import team_trends
@@ -74,6 +75,10 @@ def overview(
         if isinstance(content, dict):
             contents.append((summary.report_date.isoformat(), content))
     trends = team_trends(contents)
+    charts = {
+        "hygiene_trend": hygiene_trend_chart(trends),
+        "findings_by_rule": findings_by_rule_chart(rules),
+    }
     return render_page(
         request,
         "overview.html",
@@ -84,4 +89,5 @@ def overview(
         runs=latest_runs(list(runs.items)),
         health_findings=health_findings,
         rules=sorted((r for r in rules if r.open_findings), key=lambda r: (-r.open_findings, r.id)),
+        charts=charts,
     )

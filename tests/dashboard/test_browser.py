@@ -28,6 +28,9 @@ PAGES = {
     "reports": ("/reports", "Reports"),
 }
 
+# Pages drawing server-side SVG charts, and how many (the seeded store has findings and one stored report).
+CHARTED = {"overview": 2, "flow": 2}
+
 # Form controls that a person can fill must each have a label (a <label for>, a wrapping label or aria-label).
 UNLABELLED_CONTROLS = """() => Array.from(document.querySelectorAll('input:not([type=hidden]), select, textarea'))
   .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label'))
@@ -45,6 +48,12 @@ def test_every_page_loads_with_no_console_error(page: WatchedPage, base_url: str
         expect(page.page.get_by_role("navigation", name="Dashboard")).to_be_visible()
         expect(page.page.locator("nav a[aria-current=page]")).to_have_count(1)
         assert page.page.evaluate(UNLABELLED_CONTROLS) == [], path
+        if name in CHARTED:
+            charts = page.page.locator("figure.chart svg[role=img]")
+            expect(charts).to_have_count(CHARTED[name])
+            for chart in charts.all():
+                assert chart.locator("path").count() > 0
+                assert chart.bounding_box()["height"] > 50  # type: ignore[index]
         page.screenshot(f"{name}-laptop")
     person = seeded.people["alice@acme.example"]
     page.page.goto(f"{base_url}/people/{person}")

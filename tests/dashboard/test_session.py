@@ -71,3 +71,20 @@ def test_team_trends_order_by_date_and_give_the_last_change() -> None:
     assert trends["web"].points == (("2026-11-21", 90.0), ("2026-11-22", 85.5), ("2026-11-23", 80.0))
     assert trends["web"].change == -5.5
     assert trends["mobile"].change is None
+
+
+def test_throughput_weeks_cover_the_whole_window() -> None:
+    from api.dashboard.charts import window_weeks
+    from api.views.flow import Distribution, FlowMetrics, FlowSlice
+
+    empty = Distribution(samples=0, p50=None, p85=None, p95=None)
+    overall = FlowSlice(
+        source=None,
+        lead_time_days=empty,
+        cycle_time_days=empty,
+        pickup_time_days=empty,
+        throughput_per_week={"2026-11-16": 3},
+        wip=0,
+    )
+    metrics = FlowMetrics(since=NOW - timedelta(weeks=4), until=NOW, overall=overall, by_source=[])
+    assert window_weeks(metrics) == ["2026-10-26", "2026-11-02", "2026-11-09", "2026-11-16", "2026-11-23"]
