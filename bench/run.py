@@ -11,6 +11,7 @@ SELF_RECORDING: list[list[str]] = [
     ["bench.upsert_throughput"],
     ["bench.sync_jira", "--items", str(int(20_000 * SCALE)), "--record"],
     ["bench.sync_trello", "--sizes", f"{int(20_000 * SCALE)},{int(100_000 * SCALE)}"],
+    ["bench.dashboard_pages", "--items", str(int(100_000 * SCALE)), "--record"],
 ]
 CAPTURED = [
     ("20-emulator-scale", "Emulator engine at scale", "bench.emulator_scale", ["--items", str(int(1_000_000 * SCALE))]),

@@ -6,21 +6,48 @@ readers), or ``None`` when there is nothing to draw; the pages also show the sam
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
 
 from api.dashboard.trend import TeamTrend
 from api.views.flow import FlowMetrics
 from api.views.rules import RuleInfo
-from reporting.charts import bar_chart_svg, line_chart_svg
+from reporting import charts as drawing
 
 __all__ = [
+    "clear_chart_cache",
     "cycle_time_chart",
     "findings_by_rule_chart",
     "hygiene_trend_chart",
     "throughput_chart",
     "window_weeks",
 ]
+
+# Drawing a chart costs a few hundred milliseconds of matplotlib; the same figures always give the same SVG, so
+# the last drawings are kept, keyed by their data (a page whose data did not change serves its charts at once).
+CACHE_SIZE = 64
+
+
+@functools.lru_cache(maxsize=CACHE_SIZE)
+def bar_chart_svg(labels: tuple[str, ...], values: tuple[float, ...], title: str, y_label: str) -> str:
+    """``reporting.charts.bar_chart_svg``, memoised."""
+    return drawing.bar_chart_svg(labels, values, title=title, y_label=y_label)
+
+
+@functools.lru_cache(maxsize=CACHE_SIZE)
+def line_chart_svg(
+    x_labels: tuple[str, ...], series: tuple[tuple[str, tuple[float | None, ...]], ...], title: str, y_label: str
+) -> str:
+    """``reporting.charts.line_chart_svg``, memoised."""
+    return drawing.line_chart_svg(x_labels, dict(series), title=title, y_label=y_label)
+
+
+def clear_chart_cache() -> None:
+    """Forget every memoised drawing (the benchmark measures drawing from cold)."""
+    bar_chart_svg.cache_clear()
+    line_chart_svg.cache_clear()
+
 
 # A line per team gets unreadable beyond a handful: chart the teams that need attention most.
 MAX_TREND_LINES = 6
@@ -36,7 +63,7 @@ def hygiene_trend_chart(trends: Mapping[str, TeamTrend]) -> str | None:
     for trend in sorted(worst, key=lambda t: t.team):
         by_day = dict(trend.points)
         series[trend.team] = [by_day.get(day) for day in days]
-    return line_chart_svg(days, series, title="Hygiene score in the stored reports", y_label="score (0-100)")
+    return line_chart_svg(tuple(days), _frozen(series), "Hygiene score in the stored reports", "score (0-100)")
 
 
 def findings_by_rule_chart(rules: Sequence[RuleInfo]) -> str | None:
@@ -45,10 +72,10 @@ def findings_by_rule_chart(rules: Sequence[RuleInfo]) -> str | None:
     if not counted:
         return None
     return bar_chart_svg(
-        [rule.id for rule in counted],
-        [float(rule.open_findings) for rule in counted],
-        title="Open findings by rule",
-        y_label="open findings",
+        tuple(rule.id for rule in counted),
+        tuple(float(rule.open_findings) for rule in counted),
+        "Open findings by rule",
+        "open findings",
     )
 
 
@@ -70,7 +97,7 @@ def throughput_chart(metrics: FlowMetrics) -> str:
     }
     for flow_slice in metrics.by_source:
         series[flow_slice.source or "?"] = [float(flow_slice.throughput_per_week.get(week, 0)) for week in weeks]
-    return line_chart_svg(weeks, series, title="Throughput per week", y_label="items done")
+    return line_chart_svg(tuple(weeks), _frozen(series), "Throughput per week", "items done")
 
 
 def cycle_time_chart(metrics: FlowMetrics) -> str:
@@ -83,4 +110,8 @@ def cycle_time_chart(metrics: FlowMetrics) -> str:
             if value is not None:
                 labels.append(f"{flow_slice.source or 'all'} {name}")
                 values.append(value)
-    return bar_chart_svg(labels, values, title="Cycle time percentiles", y_label="days")
+    return bar_chart_svg(tuple(labels), tuple(values), "Cycle time percentiles", "days")
+
+
+def _frozen(series: Mapping[str, Sequence[float | None]]) -> tuple[tuple[str, tuple[float | None, ...]], ...]:
+    return tuple((name, tuple(values)) for name, values in series.items())
