@@ -169,6 +169,13 @@ def main() -> None:
             Figure(f"dashboard {name} p95 ({d}, {args.items} items)", round(table[d][name][1], 1), "ms", "", command)
             for d in dialects
         ]
+    lines += [
+        "",
+        "Where the time goes: the flow page is the `/api/v1/flow` view (`compute_flow` reads every item done in the "
+        "window and its history); the overview computes the hygiene score over every open item and reads the 14 "
+        "stored reports; the team board counts the team's items per status. A page's first view after its data "
+        'changed also draws its charts (the "charts redrawn" rows).',
+    ]
     markdown = "\n".join(lines)
     print("\n" + markdown)
     if args.record:
