@@ -282,6 +282,16 @@ def _api_key(paths: DemoPaths, env: Mapping[str, str]) -> str:
     return key
 
 
+def _open_dashboard(dashboard: str, key: str) -> None:
+    """Sign in and load the overview once: checks the dashboard answers, and draws its charts before you look."""
+    try:
+        with httpx.Client(base_url=dashboard, timeout=120.0, follow_redirects=True) as client:
+            client.post("sign-in", data={"api_key": key}).raise_for_status()
+            client.get("").raise_for_status()
+    except httpx.HTTPError as error:
+        console.print(f"[yellow]The dashboard did not load ({error}); see .baton/demo-serve.log.[/]")
+
+
 def _raise_interrupt(signum: int, _frame: object) -> None:
     raise KeyboardInterrupt(signum)
 
@@ -393,6 +403,7 @@ def _start(
         console.print(f"Stored (see the dashboard's Reports page) and written to {report}")
     else:
         console.print("[yellow]`baton report` is not in this build: no first report.[/]")
+    _open_dashboard(dashboard, key)
     console.rule("[bold green]Baton is running")
     console.print(f"Dashboard:     [bold]{dashboard}[/]")
     console.print(f"Admin API key: [bold]{key}[/]  (also in {paths.api_key})")
