@@ -161,6 +161,11 @@ class Children:
             list(command), env=dict(env), stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
         )
 
+    def restart(self, name: str, command: Sequence[str], env: Mapping[str, str], log: Path) -> None:
+        """Stop child ``name`` (its whole process group) and start it again with ``command``."""
+        _stop_group(self.processes.pop(name))
+        self.start(name, command, env, log)
+
     def exited(self) -> str | None:
         """The name of a child that stopped on its own, if any."""
         return next((name for name, process in self.processes.items() if process.poll() is not None), None)
@@ -172,13 +177,23 @@ class Children:
                 _signal_group(process, signal.SIGTERM)
         deadline = time.monotonic() + STOP_TIMEOUT
         for process in self.processes.values():
-            try:
-                process.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                _signal_group(process, signal.SIGKILL)
-                process.wait()
+            _await_group(process, deadline)
         for handle in self.logs:
             handle.close()
+
+
+def _stop_group(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM one child's process group; SIGKILL it after the grace period."""
+    _signal_group(process, signal.SIGTERM)
+    _await_group(process, time.monotonic() + STOP_TIMEOUT)
+
+
+def _await_group(process: subprocess.Popen[bytes], deadline: float) -> None:
+    try:
+        process.wait(timeout=max(0.1, deadline - time.monotonic()))
+    except subprocess.TimeoutExpired:
+        _signal_group(process, signal.SIGKILL)
+        process.wait()
 
 
 def _signal_group(process: subprocess.Popen[bytes], sig: signal.Signals) -> None:
@@ -380,15 +395,13 @@ def _start(
         console.print(f"Reusing the policy {paths.policy}")
     _run_step("Store (SQLite, .baton/baton.db)", _baton("db", "upgrade"), env)
     key = _api_key(paths, env)
-    children.start(
-        "serve",
-        _baton("serve", "--host", "127.0.0.1", "--port", str(ports["baton"]), "--no-migrate"),
-        env,
-        paths.log("serve"),
-    )
+    dashboard = f"http://127.0.0.1:{ports['baton']}/"
+    serve = _baton("serve", "--host", "127.0.0.1", "--port", str(ports["baton"]), "--no-migrate")
+    # Until the first full sync is done, the scheduler would pull every connection a second time (its first
+    # incremental sync has no cursor yet): serve webhooks without it, then restart with it.
+    children.start("serve", [*serve, "--no-scheduler"], env, paths.log("serve"))
     for vendor, url in urls.items():
         _wait_ready(f"{url}/_emulator/health", children, f"the {vendor} emulator")
-    dashboard = f"http://127.0.0.1:{ports['baton']}/"
     _wait_ready(f"{dashboard}healthz", children, "baton serve")
     if _available(("webhooks", "register")):
         # Polling keeps the store fresh without webhooks: a registration problem is reported, not fatal.
@@ -403,6 +416,10 @@ def _start(
         console.print(f"Stored (see the dashboard's Reports page) and written to {report}")
     else:
         console.print("[yellow]`baton report` is not in this build: no first report.[/]")
+    console.rule("[bold]Scheduler")
+    console.print("Restarting baton serve with its scheduler: syncs every minute, rules every five")
+    children.restart("serve", serve, env, paths.log("serve"))
+    _wait_ready(f"{dashboard}healthz", children, "baton serve")
     _open_dashboard(dashboard, key)
     console.rule("[bold green]Baton is running")
     console.print(f"Dashboard:     [bold]{dashboard}[/]")
