@@ -100,7 +100,15 @@ async def running_state(
             worker.start()
         if settings.scheduler:
             holder_id = f"{socket.gethostname()}:{os.getpid()}"
-            jobs = lambda: scheduled_jobs(store, holder.policy, pool, clock=clock)  # noqa: E731 - re-read each tick
+            jobs = lambda: scheduled_jobs(  # noqa: E731 - re-read each tick
+                store,
+                holder.policy,
+                pool,
+                clock=clock,
+                environ=env,
+                public_url=settings.public_url,
+                inbox_retries=not settings.inbox_worker,
+            )
             ticker = SchedulerThread(Scheduler(store, jobs, holder=holder_id, clock=clock))
             ticker.start()
     try:

@@ -41,6 +41,7 @@ from reporting.queries import (
     hygiene_groups,
     oldest_open_findings,
     open_findings,
+    open_health_findings,
     previous_report,
     read_connections,
     sprint_counts,
@@ -59,7 +60,6 @@ FLOW_WEEKS = 12
 WIP_DAYS = 28
 OLDEST_PER_RULE = 3
 LIST_LIMIT = 20
-HEALTH_RULES = [f"SH{n:02d}" for n in range(1, 10)]
 
 
 class UnknownTeamError(ValueError):
@@ -171,8 +171,7 @@ def _health(session: Any, policy: Policy, lines: _Lines, checked_at: datetime, d
                     expected_every_minutes=minutes,
                 )
             )
-    _, rows = open_findings(session, HEALTH_RULES, day_end, None, LIST_LIMIT)
-    found = [lines.line(row) for row in rows]
+    found = [lines.line(row) for row in open_health_findings(session, day_end, LIST_LIMIT)]
     gaps = [f for f in found if f.rule_id == WEBHOOK_GAP]
     vanished = [f for f in found if f.rule_id == MASS_DISAPPEARANCE]
     other = [f for f in found if f.rule_id not in (WEBHOOK_GAP, MASS_DISAPPEARANCE, UNMAPPED_STATUS)]

@@ -23,9 +23,11 @@ __all__ = [
     "SprintCounts",
     "count_open_findings",
     "findings_delta",
+    "group_counts",
     "hygiene_groups",
     "oldest_open_findings",
     "open_findings",
+    "open_health_findings",
     "previous_report",
     "read_connections",
     "sprint_counts",
@@ -178,6 +180,18 @@ def open_findings(
         select(*_FINDING_COLUMNS).where(*where).order_by(FINDINGS.c.first_seen_at, FINDINGS.c.id).limit(limit)
     ).all()
     return total, list(rows)
+
+
+def open_health_findings(session: Session, until: datetime, limit: int) -> list[Any]:
+    """Open sync-health findings (``SH*``), oldest first, whatever the team scope."""
+    return list(
+        session.execute(
+            select(*_FINDING_COLUMNS)
+            .where(FINDINGS.c.rule_id.like("SH%"), _visible(until))
+            .order_by(FINDINGS.c.first_seen_at, FINDINGS.c.id)
+            .limit(limit)
+        )
+    )
 
 
 def read_connections(session: Session) -> list[Any]:

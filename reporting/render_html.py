@@ -7,7 +7,7 @@ from html import escape
 
 from reporting.charts import bar_chart_svg, line_chart_svg
 from reporting.data import FindingLine, FindingList, ReportData
-from reporting.render_markdown import rule_name, scope_title
+from reporting.render_markdown import change_note, rule_name, scope_title
 
 __all__ = ["render_html"]
 
@@ -123,7 +123,7 @@ def render_html(data: ReportData) -> str:
         f"<title>{title}</title><style>{_CSS}</style></head><body><main>",
         f"<h1>{title}</h1>",
         _health(data),
-        f'<h2>Hygiene score</h2><p class="meta">Change since the previous report ({since}).</p>',
+        f'<h2>Hygiene score</h2><p class="meta">{escape(change_note(data))}</p>',
         _table(
             [("team", False), ("score", True), ("change", True), ("open items", True), ("with findings", True)],
             [

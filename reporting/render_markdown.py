@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from reporting.data import FindingLine, FindingList, ReportData
 
-__all__ = ["render_markdown", "scope_title"]
+__all__ = ["change_note", "render_markdown", "rule_name", "scope_title"]
 
 _RULE_NAMES = {
     "R01": "stale",
@@ -70,6 +70,13 @@ def _signed(value: float | None) -> str:
     return "new" if value is None else f"{value:+.2f}"
 
 
+def change_note(data: ReportData) -> str:
+    """The sentence under the hygiene table: what the change column compares with."""
+    if data.previous_report_date is None:
+        return "No earlier report of this scope: every score is new."
+    return f"Change since the previous report ({data.previous_report_date})."
+
+
 def render_markdown(data: ReportData) -> str:
     """The whole report as GitHub-flavoured Markdown."""
     out = [f"# {scope_title(data)}", ""]
@@ -82,7 +89,7 @@ def render_markdown(data: ReportData) -> str:
     if not health.ok:
         out.append("")
     since = data.previous_report_date or "the day before"
-    out += ["## Hygiene score", "", f"Change since the previous report ({since}).", ""]
+    out += ["## Hygiene score", "", change_note(data), ""]
     out += ["| team | score | change | open items | with findings |", "|---|---:|---:|---:|---:|"]
     for row in data.hygiene:
         out.append(

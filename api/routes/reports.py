@@ -16,7 +16,7 @@ from api.deps import DatabaseDep
 from api.routes.common import NOT_FOUND, VIEWER_RESPONSES
 from api.views.keyset import SortKey, decode_cursor, encode_cursor, read_page
 from api.views.params import FormatParam, IdPath, LimitParam, text_query
-from models.tables import REPORTS
+from models.tables import REPORT_DELIVERIES, REPORTS
 
 __all__ = ["router"]
 
@@ -36,6 +36,18 @@ class ReportSummary(BaseModel):
     team_scope: str = Field(description="A team, or `*` for the whole organisation.", examples=["*"])
     generated_at: datetime
     content_hash: str
+
+
+class DeliveryStatus(BaseModel):
+    """How a report's delivery to one channel went (the latest attempt series)."""
+
+    channel: str = Field(examples=["slack"], description="slack, email or file.")
+    status: str = Field(examples=["delivered"], description="delivered or failed.")
+    attempts: int = Field(description="Attempts of the latest delivery, retries included.")
+    last_error: str | None
+    content_hash: str = Field(description="The report content this delivery carried.")
+    updated_at: datetime
+    delivered_at: datetime | None
 
 
 class ReportPage(BaseModel):
@@ -110,3 +122,23 @@ def get_report(
     if format == "html":
         return HTMLResponse(row["content_html"], headers={"Content-Security-Policy": HTML_POLICY})
     return JSONResponse(row["content_json"])
+
+
+@router.get(
+    "/{report_id}/deliveries",
+    response_model=list[DeliveryStatus],
+    summary="A report's deliveries",
+    responses={**VIEWER_RESPONSES, **NOT_FOUND},
+)
+def get_report_deliveries(report_id: IdPath, database: DatabaseDep, _key: ViewerDep) -> list[DeliveryStatus]:
+    """Where the report was sent (Slack, e-mail, files) and how it went, one row per channel."""
+    with database.read_session() as session:
+        exists = session.execute(select(REPORTS.c.id).where(REPORTS.c.id == report_id)).scalar_one_or_none()
+        if exists is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"No report {report_id}.")
+        rows = session.execute(
+            select(REPORT_DELIVERIES)
+            .where(REPORT_DELIVERIES.c.report_id == report_id)
+            .order_by(REPORT_DELIVERIES.c.channel)
+        ).mappings()
+        return [DeliveryStatus.model_validate(dict(row)) for row in rows]

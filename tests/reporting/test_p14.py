@@ -28,7 +28,6 @@ from models.db import Database, sqlite_file_path
 from models.enums import StatusCategory
 from models.tables import FINDINGS, REPORTS
 from reporting.build import build_report
-from sync.store import StoreWriter
 from tests.reporting.seed import NOW, REPORT_DATE, REPORT_POLICY, report_policy, seed_store
 from tests.rules.builders import DAY, jira_item, transition
 from tests.waiting import wait_for

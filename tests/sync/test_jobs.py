@@ -26,12 +26,15 @@ connections:
 """
 
 
-def test_the_policy_schedules_a_sync_per_enabled_connection_and_pruning(database: Database) -> None:
+def test_the_policy_schedules_syncs_rules_report_inbox_retries_and_pruning(database: Database) -> None:
     policy = load_policy(POLICY).policy
     jobs = scheduled_jobs(database, policy, ConnectorPool(database, lambda: policy, {}))
     assert [(job.name, job.cron, job.timezone) for job in jobs] == [
         ("sync:jira", "*/15 * * * *", "Europe/Paris"),
         ("sync:boards", "*/5 * * * *", "Europe/Paris"),
+        ("rules", "5 * * * *", "Europe/Paris"),
+        ("report", "0 6 * * 1-5", "Europe/Paris"),
+        ("inbox_retry", "* * * * *", "Europe/Paris"),
         ("prune", "30 3 * * *", "Europe/Paris"),
     ]
 
