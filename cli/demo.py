@@ -57,21 +57,26 @@ class DemoPaths:
 
     @property
     def database(self) -> Path:
+        """The SQLite store."""
         return self.root / "baton.db"
 
     @property
     def policy(self) -> Path:
+        """The policy written from examples/demo-policy.yaml."""
         return self.root / "demo-policy.yaml"
 
     @property
     def api_key(self) -> Path:
+        """The admin API key (mode 0600)."""
         return self.root / "demo-api-key"
 
     @property
     def jira_webhook_secret(self) -> Path:
+        """The secret Jira signs its webhooks with (generated once)."""
         return self.root / "demo-jira-webhook-secret"
 
     def log(self, name: str) -> Path:
+        """The log file of child ``name``."""
         return self.root / f"demo-{name}.log"
 
 
@@ -155,6 +160,7 @@ class Children:
     logs: list[IO[bytes]] = field(default_factory=list)
 
     def start(self, name: str, command: Sequence[str], env: Mapping[str, str], log: Path) -> None:
+        """Start ``command`` as child ``name`` in a new session (its own process group), output to ``log``."""
         handle = log.open("ab")
         self.logs.append(handle)
         self.processes[name] = subprocess.Popen(
