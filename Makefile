@@ -41,9 +41,9 @@ fmt: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+# Emulators, policy, store, server on 127.0.0.1:8000, webhooks, first sync, rules and report (cli/demo.py).
 demo: install
-	$(VENV)/bin/baton db upgrade
-	$(VENV)/bin/baton serve --host 127.0.0.1 --port 8000
+	$(VENV)/bin/baton demo $(DEMO_ARGS)
 
 bench: install
 	$(PY) -m bench.run

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.cors import AllowlistCORSMiddleware
+from api.dashboard import install_dashboard
 from api.lifecycle import running_state
 from api.log_redaction import install_log_redaction
 from api.metrics import MetricsMiddleware, RequestMetrics
@@ -113,4 +114,5 @@ def create_app(
         reports,
     ):
         app.include_router(module.router)
+    install_dashboard(app)
     return app

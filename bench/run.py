@@ -15,6 +15,7 @@ SELF_RECORDING: list[list[str]] = [
     ["bench.webhook_freshness", "--seconds", "60", "--dialect", "sqlite", "--record"],
     ["bench.webhook_freshness", "--seconds", "60", "--dialect", "postgresql", "--record"],
     ["bench.report_bench", "--items", str(int(100_000 * SCALE)), "--items", str(int(1_000_000 * SCALE)), "--record"],
+    ["bench.dashboard_pages", "--items", str(int(100_000 * SCALE)), "--record"],
 ]
 CAPTURED = [
     ("20-emulator-scale", "Emulator engine at scale", "bench.emulator_scale", ["--items", str(int(1_000_000 * SCALE))]),

@@ -10,6 +10,7 @@ import typer
 from cli.apikey import apikey_app
 from cli.context import CliContext
 from cli.db import db_app
+from cli.demo import demo
 from cli.policy import policy_app
 from cli.report import report_command
 from cli.rules import rules_app
@@ -54,6 +55,7 @@ def build_cli() -> typer.Typer:
     app.command("serve")(serve)
     app.command("sync")(sync_command)
     app.command("report")(report_command)
+    app.command("demo")(demo)
     app.add_typer(db_app, name="db")
     app.add_typer(apikey_app, name="apikey")
     app.add_typer(policy_app, name="policy")

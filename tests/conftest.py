@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, sync_playwright
 
 import migrations
 import models
@@ -74,3 +76,17 @@ def database(migrated_database: Database) -> Iterator[Database]:
     """The migrated store, emptied after each test."""
     yield migrated_database
     _empty_all_tables(migrated_database)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Headless Debian chromium driven by Playwright (no browser download; `.ci/run` installs ``chromium``).
+
+    One per test process: Playwright's sync API runs one event loop per thread, so every browser test shares it.
+    """
+    executable = shutil.which("chromium")
+    assert executable is not None, "chromium is not installed: apt-get install -y chromium"
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, headless=True, args=["--no-sandbox"])
+        yield launched
+        launched.close()
