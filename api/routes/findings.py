@@ -26,6 +26,7 @@ from api.views.findings import (
     read_finding_page,
     set_snooze,
 )
+from api.views.hygiene import forget_finding_weights
 from api.views.keyset import decode_cursor, encode_cursor
 from api.views.params import MAX_ID, FormatParam, IdPath, LimitParam, text_query
 from models.db import Database
@@ -135,6 +136,8 @@ def _apply_snooze(
         changed = set_snooze(session, finding_id, until, reason)
         session.commit()
         finding = load_finding(session, finding_id, now)
+    if changed:
+        forget_finding_weights(database)  # hygiene counts snoozed findings differently
     if finding is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"No finding {finding_id}.")
     if not changed:

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request, status
 from fastapi.responses import StreamingResponse
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from api.auth.deps import ViewerDep
 from api.csv import CSV_RESPONSE, csv_response, wants_csv
@@ -15,8 +15,9 @@ from api.routes.common import NOT_FOUND, VIEWER_RESPONSES, NowDep, PolicyDep
 from api.views.board import TeamBoard, load_team_board
 from api.views.items import OPEN_CATEGORIES
 from api.views.params import SAFE_TEXT, FormatParam
-from api.views.teams import TeamContainer, TeamPublic, list_team_names, team_container_ids, team_scope
-from models.tables import CONNECTIONS, CONTAINERS, ITEMS
+from api.views.tallies import read_tallies, tallies_in
+from api.views.teams import TeamContainer, TeamPublic, list_team_names, team_container_ids, team_containers
+from models.tables import CONNECTIONS, CONTAINERS
 
 __all__ = ["router"]
 
@@ -34,6 +35,7 @@ def list_teams(
 ) -> list[TeamPublic] | StreamingResponse:
     """Teams from the policy file and from containers tagged with a team, with their containers and open items."""
     teams: list[TeamPublic] = []
+    tallies = read_tallies(database)
     with database.read_session() as session:
         for name, defined_in in list_team_names(session, policy).items():
             ids = team_container_ids(session, policy, name)
@@ -52,15 +54,8 @@ def list_teams(
                     .order_by(CONTAINERS.c.id)
                 ).mappings()
             ]
-            open_items = session.execute(
-                select(func.count())
-                .select_from(ITEMS)
-                .where(
-                    team_scope(session, policy, name),
-                    ITEMS.c.deleted_at.is_(None),
-                    ITEMS.c.status_category.in_(OPEN_CATEGORIES),
-                )
-            ).scalar_one()
+            scope = team_containers(session, policy, name)
+            open_items = sum(t.items for t in tallies_in(tallies, scope=scope, categories=OPEN_CATEGORIES))
             team_policy = policy.teams.get(name) if policy is not None else None
             teams.append(
                 TeamPublic(
@@ -104,7 +99,7 @@ def team_board(
     with database.read_session() as session:
         if team not in list_team_names(session, policy):
             raise HTTPException(status.HTTP_404_NOT_FOUND, "No such team.")
-        board = load_team_board(session, policy, team, cards_per_column=cards_per_column, now=now)
+        board = load_team_board(session, database, policy, team, cards_per_column=cards_per_column, now=now)
     if wants_csv(request, format):
         return csv_response(BOARD_CSV_COLUMNS, [[s.model_dump() for s in board.statuses]], filename="board")
     return board

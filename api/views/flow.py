@@ -1,25 +1,34 @@
 """Flow metrics from status history: lead, cycle and pickup time percentiles, weekly throughput, WIP.
 
-Computed from ``transition`` rows until the rules engine stores its own: lead time is created -> final done,
+Served from a snapshot (``view_snapshot``) at most ``FLOW_MAX_AGE`` old, with the live WIP from the item tallies.
+Computed from ``transition`` rows: lead time is created -> final done,
 cycle time first in progress -> final done, pickup time created -> first in progress (items that skipped in
 progress are left out of cycle and pickup, not counted as zero). Kept small so it can be replaced.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlmodel import Session
 
+from api.views.items import ItemFilters, item_conditions
+from api.views.snapshots import cached_view
+from api.views.tallies import read_tallies, tallies_in
+from api.views.teams import team_containers
+from core.policy import Policy
+from models.db import Database
 from models.enums import StatusCategory
 from models.tables import ITEMS, TRANSITIONS
 
-__all__ = ["Distribution", "FlowMetrics", "FlowSlice", "compute_flow", "percentile"]
+__all__ = ["FLOW_MAX_AGE", "Distribution", "FlowMetrics", "FlowSlice", "compute_flow", "load_flow", "percentile"]
 
 DONE = str(StatusCategory.DONE)
 IN_PROGRESS = str(StatusCategory.IN_PROGRESS)
@@ -44,6 +53,10 @@ class FlowSlice(BaseModel):
     pickup_time_days: Distribution
     throughput_per_week: dict[str, int] = Field(description="Items reaching done, by ISO week start (Monday).")
     wip: int = Field(description="Live items in progress now.")
+    wip_per_day: dict[str, int] = Field(
+        description="Items in progress at the end of each UTC day of the window (the WIP trend), oldest first.",
+        examples=[{"2026-11-22": 14, "2026-11-23": 17, "2026-11-24": 15}],
+    )
 
 
 class FlowMetrics(BaseModel):
@@ -51,6 +64,7 @@ class FlowMetrics(BaseModel):
 
     since: datetime
     until: datetime
+    as_of: datetime = Field(description="When the durations, throughput and WIP trend were computed (`wip` is live).")
     overall: FlowSlice
     by_source: list[FlowSlice]
 
@@ -142,6 +156,9 @@ def compute_flow(session: Session, scope: Sequence[ColumnElement[bool]], *, now:
         )
     }
 
+    sources = sorted({s for s in slices if s is not None} | set(wip))
+    trend = _wip_per_day(session, scope, wip, since=since, now=now)
+
     def slice_of(source: str | None) -> FlowSlice:
         samples = slices.get(source, _Samples())
         return FlowSlice(
@@ -151,7 +168,93 @@ def compute_flow(session: Session, scope: Sequence[ColumnElement[bool]], *, now:
             pickup_time_days=_distribution(samples.pickup),
             throughput_per_week=dict(sorted(samples.weeks.items())),
             wip=sum(wip.values()) if source is None else wip.get(source, 0),
+            wip_per_day=trend.get(source, {}),
         )
 
-    sources = sorted({s for s in slices if s is not None} | set(wip))
-    return FlowMetrics(since=since, until=now, overall=slice_of(None), by_source=[slice_of(s) for s in sources])
+    return FlowMetrics(
+        since=since, until=now, as_of=now, overall=slice_of(None), by_source=[slice_of(s) for s in sources]
+    )
+
+
+def _wip_per_day(
+    session: Session, scope: Sequence[ColumnElement[bool]], wip_now: dict[str, int], *, since: datetime, now: datetime
+) -> dict[str | None, dict[str, int]]:
+    """WIP at the end of each day, walking back from ``wip_now`` through the status changes into and out of
+    in progress (per tool, and overall under ``None``)."""
+    entering = TRANSITIONS.c.to_category == IN_PROGRESS
+    leaving = TRANSITIONS.c.from_category == IN_PROGRESS
+    moves: dict[str, dict[date, int]] = defaultdict(lambda: defaultdict(int))
+    for changed_at, source, into, out_of in session.execute(
+        select(TRANSITIONS.c.changed_at, ITEMS.c.source, entering, leaving)
+        .join(ITEMS, ITEMS.c.id == TRANSITIONS.c.work_item_id)
+        .where(
+            TRANSITIONS.c.field == "status",
+            TRANSITIONS.c.changed_at > since,
+            TRANSITIONS.c.changed_at <= now,
+            or_(entering, leaving),
+            *scope,
+        )
+    ):
+        if bool(into) != bool(out_of):
+            moves[str(source)][changed_at.date()] += 1 if into else -1
+    days = [since.date() + timedelta(days=n) for n in range((now.date() - since.date()).days + 1)]
+    trend: dict[str | None, dict[str, int]] = {}
+    for source in sorted(set(wip_now) | set(moves)):
+        level = wip_now.get(source, 0)
+        per_day: dict[str, int] = {}
+        for day in reversed(days):
+            per_day[day.isoformat()] = max(0, level)
+            level -= moves[source].get(day, 0)
+        trend[source] = dict(sorted(per_day.items()))
+    overall: dict[str, int] = defaultdict(int)
+    for per_day in trend.values():
+        for day_text, count in per_day.items():
+            overall[day_text] += count
+    trend[None] = dict(sorted(overall.items())) if trend else {d.isoformat(): 0 for d in days}
+    return trend
+
+
+FLOW_MAX_AGE = timedelta(minutes=5)
+
+
+def load_flow(
+    database: Database,
+    policy: Policy | None,
+    *,
+    team: str | None,
+    source: str | None,
+    now: datetime,
+    weeks: int,
+) -> FlowMetrics:
+    """Flow for the team / tool, from a snapshot at most ``FLOW_MAX_AGE`` old, with the live WIP of the tallies."""
+    scope_key = hashlib.sha256(f"{team}\x00{source}".encode()).hexdigest()[:32]
+
+    def compute(session: Session) -> dict[str, Any]:
+        scope = item_conditions(session, ItemFilters(team=team, source=source), policy)
+        return compute_flow(session, scope, now=now, weeks=weeks).model_dump(mode="json")
+
+    snapshot = cached_view(
+        database, f"flow:{weeks}:{scope_key}", watermark=lambda _: "", compute=compute, now=now, max_age=FLOW_MAX_AGE
+    )
+    metrics = FlowMetrics.model_validate(snapshot.content)
+    containers = None
+    if team is not None:
+        with database.read_session() as session:
+            containers = team_containers(session, policy, team)
+    live: dict[str, int] = defaultdict(int)
+    for tally in tallies_in(read_tallies(database), scope=containers, categories=(IN_PROGRESS,), source=source):
+        live[tally.source] += tally.items
+    by_source = {s.source: s for s in metrics.by_source}
+    for name in set(live) - set(by_source):
+        by_source[name] = FlowSlice(
+            source=name,
+            lead_time_days=_distribution([]),
+            cycle_time_days=_distribution([]),
+            pickup_time_days=_distribution([]),
+            throughput_per_week={},
+            wip=0,
+            wip_per_day={},
+        )
+    slices = [s.model_copy(update={"wip": live.get(str(s.source), 0)}) for _, s in sorted(by_source.items())]
+    overall = metrics.overall.model_copy(update={"wip": sum(live.values())})
+    return metrics.model_copy(update={"overall": overall, "by_source": slices})
