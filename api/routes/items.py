@@ -20,6 +20,7 @@ from api.views.items import (
     ItemPage,
     count_items,
     item_conditions,
+    item_partitions,
     iter_item_batches,
     load_item_detail,
     read_item_page,
@@ -127,7 +128,10 @@ def list_items(
         return csv_response(ITEM_CSV_COLUMNS, batches, filename="items")
     with database.read_session() as session:
         where = item_conditions(session, filters, policy)
-        items, next_cursor = read_item_page(session, where, sort_key, limit=limit, cursor=after, policy=policy)
+        partitions = item_partitions(session, filters, policy)
+        items, next_cursor = read_item_page(
+            session, where, sort_key, limit=limit, cursor=after, policy=policy, partitions=partitions
+        )
         total = count_items(session, where) if include_total else None
     return ItemPage(
         items=items, next_cursor=encode_cursor(next_cursor) if next_cursor is not None else None, total=total

@@ -8,7 +8,14 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
-from api.views.items import ITEM_SORTS, ItemFilters, ItemSummary, item_conditions, read_item_page
+from api.views.items import (
+    ITEM_SORTS,
+    ItemFilters,
+    ItemSummary,
+    item_conditions,
+    read_item_page,
+    scope_partitions,
+)
 from api.views.tallies import read_tallies, tallies_in
 from api.views.teams import scope_condition, team_containers
 from core.policy import Policy
@@ -84,7 +91,13 @@ def load_team_board(
         if count and cards_per_column:
             where = item_conditions(session, ItemFilters(status_categories=(category,)), policy) + scope
             cards, _ = read_item_page(
-                session, where, ITEM_SORTS["-updated"], limit=cards_per_column, cursor=None, policy=policy
+                session,
+                where,
+                ITEM_SORTS["-updated"],
+                limit=cards_per_column,
+                cursor=None,
+                policy=policy,
+                partitions=scope_partitions(containers),
             )
         limit = _limit(limits, category)
         columns.append(

@@ -13,7 +13,8 @@ from sqlalchemy import ColumnElement, Select, exists, false, func, or_, select, 
 from sqlmodel import Session
 
 from api.views.keyset import Cursor, SortKey, read_page
-from api.views.teams import container_teams, team_scope
+from api.views.tallies import TeamContainers
+from api.views.teams import container_teams, team_containers, team_scope
 from core.policy import Policy
 from models.db import Database
 from models.enums import StatusCategory
@@ -40,9 +41,11 @@ __all__ = [
     "ItemSummary",
     "count_items",
     "item_conditions",
+    "item_partitions",
     "iter_item_batches",
     "load_item_detail",
     "read_item_page",
+    "scope_partitions",
     "summarise_items",
 ]
 
@@ -183,6 +186,18 @@ def _epic_children(session: Session, epic_id: int) -> ColumnElement[bool]:
     return ITEMS.c.id.in_(children)
 
 
+ID_LIST_LIMIT = 5_000
+
+
+def _id_in(session: Session, ids: Select[Any]) -> ColumnElement[bool]:
+    """``ITEMS.id IN ids``: as a list of ids when there are at most ``ID_LIST_LIMIT`` (read through the primary key,
+    then sorted, so a selective label or rule never walks the sort index probing each item), else as a subquery."""
+    found = session.execute(ids.distinct().limit(ID_LIST_LIMIT + 1)).scalars().all()
+    if len(found) <= ID_LIST_LIMIT:
+        return ITEMS.c.id.in_(sorted(int(i) for i in found)) if found else false()
+    return ITEMS.c.id.in_(ids)
+
+
 def item_conditions(session: Session, filters: ItemFilters, policy: Policy | None) -> list[ColumnElement[bool]]:
     """The WHERE clauses of ``filters`` (ids of teams, connections and epics resolved first)."""
     where: list[ColumnElement[bool]] = list(filters.extra)
@@ -206,7 +221,7 @@ def item_conditions(session: Session, filters: ItemFilters, policy: Policy | Non
     elif filters.assignee is not None:
         where.append(ITEMS.c.assignee_person_id == int(filters.assignee))
     if filters.label is not None:
-        where.append(exists().where(LABELS.c.label == filters.label, LABELS.c.work_item_id == ITEMS.c.id))
+        where.append(_id_in(session, select(LABELS.c.work_item_id).where(LABELS.c.label == filters.label)))
     if filters.type is not None:
         where.append(ITEMS.c.type == filters.type)
     if filters.sprint is not None:
@@ -224,7 +239,7 @@ def item_conditions(session: Session, filters: ItemFilters, policy: Policy | Non
     elif filters.has_finding is False:
         where.append(~exists().where(FINDINGS.c.resolved_at.is_(None), FINDINGS.c.work_item_id == ITEMS.c.id))
     if filters.rule is not None:
-        where.append(ITEMS.c.id.in_(open_findings.where(FINDINGS.c.rule_id == filters.rule)))
+        where.append(_id_in(session, open_findings.where(FINDINGS.c.rule_id == filters.rule)))
     if filters.updated_since is not None:
         where.append(ITEMS.c.source_updated_at >= filters.updated_since)
     if filters.due_before is not None:
@@ -232,6 +247,32 @@ def item_conditions(session: Session, filters: ItemFilters, policy: Policy | Non
     if filters.q is not None:
         where.append(or_(ITEMS.c.key == filters.q, ITEMS.c.title.ilike(_like_pattern(filters.q), escape="\\")))
     return where
+
+
+MAX_PARTITIONS = 24
+
+
+def scope_partitions(scope: TeamContainers) -> list[ColumnElement[bool]] | None:
+    """One condition per container of a team's scope (``None`` when there are too many to read one by one)."""
+    if not 0 < len(scope.primary) + len(scope.subs) <= MAX_PARTITIONS:
+        return None
+    return [ITEMS.c.container_id == c for c in sorted(scope.primary)] + [
+        ITEMS.c.subcontainer_id == s for s in sorted(scope.subs)
+    ]
+
+
+def item_partitions(session: Session, filters: ItemFilters, policy: Policy | None) -> list[ColumnElement[bool]] | None:
+    """Disjoint per-container conditions covering the items ``filters`` select, when a team or container narrows
+    them (each then reads through its (container, category, updated) index range); ``None`` otherwise."""
+    if filters.team is not None:
+        return scope_partitions(team_containers(session, policy, filters.team))
+    if filters.container is not None:
+        return [
+            ITEMS.c.container_id == filters.container,
+            (ITEMS.c.subcontainer_id == filters.container)
+            & or_(ITEMS.c.container_id.is_(None), ITEMS.c.container_id != filters.container),
+        ]
+    return None
 
 
 def _base_query(where: Sequence[ColumnElement[bool]]) -> Select[Any]:
@@ -330,9 +371,12 @@ def read_item_page(
     limit: int,
     cursor: Cursor | None,
     policy: Policy | None,
+    partitions: Sequence[ColumnElement[bool]] | None = None,
 ) -> tuple[list[ItemSummary], Cursor | None]:
-    """One page of items after ``cursor``."""
-    rows, next_cursor = read_page(session, _base_query(where), sort, ITEMS.c.id, limit=limit, cursor=cursor)
+    """One page of items after ``cursor`` (``partitions``: see :func:`api.views.keyset.read_page`)."""
+    rows, next_cursor = read_page(
+        session, _base_query(where), sort, ITEMS.c.id, limit=limit, cursor=cursor, partitions=partitions
+    )
     return summarise_items(session, [r._mapping for r in rows], policy), next_cursor
 
 
@@ -349,7 +393,10 @@ def iter_item_batches(
     while True:
         with database.read_session() as session:
             where = item_conditions(session, filters, policy)
-            items, cursor = read_item_page(session, where, sort, limit=batch_size, cursor=cursor, policy=policy)
+            partitions = item_partitions(session, filters, policy)
+            items, cursor = read_item_page(
+                session, where, sort, limit=batch_size, cursor=cursor, policy=policy, partitions=partitions
+            )
         yield [item.model_dump() for item in items]
         if cursor is None:
             return

@@ -111,6 +111,27 @@ def _phase_query(
     return query.order_by(id_column.desc() if sort.descending else id_column.asc())
 
 
+def _merged(
+    session: Session,
+    query: Select[Any],
+    partitions: Sequence[ColumnElement[bool]],
+    sort: SortKey,
+    id_column: ColumnElement[Any],
+    phase: Literal["v", "n"],
+    wanted: int,
+) -> list[Row[Any]]:
+    rows: list[Row[Any]] = []
+    for partition in partitions:
+        rows.extend(session.execute(query.where(partition).limit(wanted)).all())
+
+    def order(row: Row[Any]) -> tuple[Any, ...]:
+        mapping = row._mapping
+        return (mapping["_sort_value"], mapping[id_column]) if phase == "v" else (mapping[id_column],)
+
+    rows.sort(key=order, reverse=sort.descending)
+    return rows[:wanted]
+
+
 def read_page(
     session: Session,
     base: Select[Any],
@@ -119,15 +140,27 @@ def read_page(
     *,
     limit: int,
     cursor: Cursor | None,
+    partitions: Sequence[ColumnElement[bool]] | None = None,
 ) -> tuple[Sequence[Row[Any]], Cursor | None]:
-    """Up to ``limit`` rows after ``cursor`` and the cursor of the next page (``None`` on the last page)."""
+    """Up to ``limit`` rows after ``cursor`` and the cursor of the next page (``None`` on the last page).
+
+    ``partitions`` (disjoint conditions that together cover ``base``, e.g. one per container of a team) read each
+    partition's first rows through its own ordered index range and merge them, instead of sorting every matching
+    row when the rows of interest are spread over many containers.
+    """
     rows: list[Row[Any]] = []
     phases: list[Literal["v", "n"]] = ["v", "n"] if sort.nullable else ["v"]
     if cursor is not None and cursor.phase == "n":
         phases = ["n"]
+    if sort.kind == "text":
+        partitions = None  # the database's collation orders text; a merge here could disagree with it
     for phase in phases:
         wanted = limit + 1 - len(rows)
-        rows.extend(session.execute(_phase_query(base, sort, id_column, phase, cursor).limit(wanted)).all())
+        query = _phase_query(base, sort, id_column, phase, cursor)
+        if partitions:
+            rows.extend(_merged(session, query, partitions, sort, id_column, phase, wanted))
+        else:
+            rows.extend(session.execute(query.limit(wanted)).all())
         if len(rows) > limit:
             break
     if len(rows) <= limit:
