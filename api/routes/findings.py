@@ -9,6 +9,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, status
 from fastapi.responses import StreamingResponse
 
 from api.auth.deps import AdminDep, ViewerDep
+from api.auth.scope import ScopeDep
 from api.csv import CSV_RESPONSE, csv_response, wants_csv
 from api.deps import DatabaseDep
 from api.routes.common import ADMIN_RESPONSES, BODY_RESPONSES, NOT_FOUND, VIEWER_RESPONSES, NowDep, problem
@@ -46,6 +47,7 @@ def list_findings(
     database: DatabaseDep,
     now: NowDep,
     _key: ViewerDep,
+    scope: ScopeDep,
     rule: Annotated[
         str | None, Query(pattern=RULE_PATTERN, description="Only this rule (R01…R20, SH01…).", examples=["R02"])
     ] = None,
@@ -72,6 +74,7 @@ def list_findings(
         state=state,
         snoozed=snoozed,
         work_item=work_item,
+        visible_teams=scope.teams,
     )
     sort_key = FINDING_SORTS[sort]
     after = decode_cursor(cursor, sort_key) if cursor is not None else None
@@ -91,10 +94,12 @@ def list_findings(
 @router.get(
     "/{finding_id}", response_model=FindingPublic, summary="One finding", responses={**VIEWER_RESPONSES, **NOT_FOUND}
 )
-def get_finding(finding_id: IdPath, database: DatabaseDep, now: NowDep, _key: ViewerDep) -> FindingPublic:
+def get_finding(
+    finding_id: IdPath, database: DatabaseDep, now: NowDep, _key: ViewerDep, scope: ScopeDep
+) -> FindingPublic:
     """The finding with its subject, message, details and lifecycle."""
     with database.read_session() as session:
-        finding = load_finding(session, finding_id, now)
+        finding = load_finding(session, finding_id, now, visible_teams=scope.teams)
     if finding is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"No finding {finding_id}.")
     return finding

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
 from api.auth.deps import ViewerDep
+from api.auth.scope import ScopeDep
 from api.csv import CSV_RESPONSE, csv_response, wants_csv
 from api.deps import DatabaseDep
 from api.routes.common import VIEWER_RESPONSES, NowDep, PolicyDep
@@ -41,6 +42,7 @@ def flow_metrics(
     policy: PolicyDep,
     now: NowDep,
     _key: ViewerDep,
+    scope: ScopeDep,
     weeks: Annotated[int, Query(ge=1, le=52, description="How many weeks back to look.")] = 12,
     team: Annotated[str | None, text_query("Only this team's items.", example="payments")] = None,
     source: Annotated[Vendor | None, Query(description="Only items from this tool.")] = None,
@@ -51,7 +53,15 @@ def flow_metrics(
 
     Durations, throughput and the WIP trend come from a snapshot at most five minutes old (`as_of`); `wip` is live.
     """
-    metrics = load_flow(database, policy, team=team, source=str(source) if source else None, now=now, weeks=weeks)
+    metrics = load_flow(
+        database,
+        policy,
+        team=team,
+        source=str(source) if source else None,
+        now=now,
+        weeks=weeks,
+        visible_teams=scope.teams,
+    )
     if wants_csv(request, format):
         rows = [_csv_row(metrics.overall)] + [_csv_row(s) for s in metrics.by_source]
         return csv_response(("source", "wip", *FLOW_CSV_COLUMNS), [rows], filename="flow")

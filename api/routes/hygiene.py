@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
 from api.auth.deps import ViewerDep
+from api.auth.scope import ScopeDep
 from api.csv import CSV_RESPONSE, csv_response, wants_csv
 from api.deps import DatabaseDep
 from api.routes.common import VIEWER_RESPONSES, NowDep, PolicyDep
@@ -28,6 +29,7 @@ def hygiene_scores(
     policy: PolicyDep,
     now: NowDep,
     _key: ViewerDep,
+    scope: ScopeDep,
     by: Annotated[
         Literal["team", "container"], Query(description="Score per team (default) or per container.")
     ] = "team",
@@ -41,6 +43,8 @@ def hygiene_scores(
     and the daily scores of the last `trend_days` days (snapshots are stored by the sweep, or by the first request of
     a day)."""
     report = compute_hygiene(database, policy, by=by, now=now, trend_days=trend_days)
+    if not scope.whole:
+        report = report.model_copy(update={"scores": [s for s in report.scores if scope.allows_team(s.team)]})
     if wants_csv(request, format):
         return csv_response(HYGIENE_CSV_COLUMNS, [[s.model_dump() for s in report.scores]], filename="hygiene")
     return report

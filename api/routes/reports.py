@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from api.auth.deps import ViewerDep
+from api.auth.scope import ScopeDep
 from api.csv import CSV_RESPONSE, csv_response, wants_csv
 from api.deps import DatabaseDep
 from api.routes.common import NOT_FOUND, VIEWER_RESPONSES
@@ -50,6 +51,7 @@ def list_reports(
     request: Request,
     database: DatabaseDep,
     _key: ViewerDep,
+    scope: ScopeDep,
     team_scope: Annotated[str | None, text_query("Only this team (or `*`).", max_length=100, example="*")] = None,
     since: Annotated[date | None, Query(description="Only reports dated on or after this day.")] = None,
     limit: LimitParam = 50,
@@ -67,6 +69,8 @@ def list_reports(
         query = query.where(REPORTS.c.team_scope == team_scope)
     if since is not None:
         query = query.where(REPORTS.c.report_date >= since)
+    if scope.teams is not None:
+        query = query.where(REPORTS.c.team_scope.in_(sorted(scope.teams)))
     after = decode_cursor(cursor, REPORT_SORT) if cursor is not None else None
     page_size = 100_000 if wants_csv(request, format) else limit
     with database.read_session() as session:
@@ -98,12 +102,13 @@ def get_report(
     report_id: IdPath,
     database: DatabaseDep,
     _key: ViewerDep,
+    scope: ScopeDep,
     format: Annotated[Literal["json", "md", "html"], Query(description="json (default), md or html.")] = "json",
 ) -> Response:
     """The report's content in the format asked for."""
     with database.read_session() as session:
         row = session.execute(select(REPORTS).where(REPORTS.c.id == report_id)).mappings().one_or_none()
-    if row is None:
+    if row is None or (scope.teams is not None and row["team_scope"] not in scope.teams):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"No report {report_id}.")
     if format == "md":
         return PlainTextResponse(row["content_md"], media_type="text/markdown; charset=utf-8")

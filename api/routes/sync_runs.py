@@ -8,9 +8,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import false, select
 
 from api.auth.deps import ViewerDep
+from api.auth.scope import ScopeDep
 from api.csv import CSV_RESPONSE, csv_response, wants_csv
 from api.deps import DatabaseDep
 from api.routes.common import VIEWER_RESPONSES
@@ -59,6 +60,7 @@ def list_sync_runs(
     request: Request,
     database: DatabaseDep,
     _key: ViewerDep,
+    scope: ScopeDep,
     connection: Annotated[str | None, text_query("Only this connection.", max_length=100, example="jira")] = None,
     limit: Annotated[int, Query(ge=1, le=500, description="Page size (at most 500).")] = 50,
     cursor: Annotated[int | None, Query(ge=1, le=MAX_ID, description="`next_cursor` of the previous page.")] = None,
@@ -76,6 +78,8 @@ def list_sync_runs(
         query = query.where(CONNECTIONS.c.name == connection)
     if cursor is not None:
         query = query.where(RUNS.c.id < cursor)
+    if not scope.whole:
+        query = query.where(false())  # runs are about whole connections, not a team's data
     with database.read_session() as session:
         rows = session.execute(query).mappings().all()
     if csv:

@@ -9,6 +9,7 @@ progress are left out of cycle and pickup, not counted as zero). Kept small so i
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 from collections import defaultdict
 from collections.abc import Sequence
@@ -22,7 +23,7 @@ from sqlmodel import Session
 from api.views.items import ItemFilters, item_conditions
 from api.views.snapshots import cached_view
 from api.views.tallies import read_tallies, tallies_in
-from api.views.teams import team_containers
+from api.views.teams import team_containers, teams_containers
 from core.policy import Policy
 from models.db import Database
 from models.enums import StatusCategory
@@ -225,12 +226,16 @@ def load_flow(
     source: str | None,
     now: datetime,
     weeks: int,
+    visible_teams: frozenset[str] | None = None,
 ) -> FlowMetrics:
-    """Flow for the team / tool, from a snapshot at most ``FLOW_MAX_AGE`` old, with the live WIP of the tallies."""
-    scope_key = hashlib.sha256(f"{team}\x00{source}".encode()).hexdigest()[:32]
+    """Flow for the team / tool, from a snapshot at most ``FLOW_MAX_AGE`` old, with the live WIP of the tallies
+    (``visible_teams``: only those teams' items)."""
+    visible = sorted(visible_teams) if visible_teams is not None else None
+    scope_key = hashlib.sha256(json.dumps([team, source, visible]).encode()).hexdigest()[:32]
 
     def compute(session: Session) -> dict[str, Any]:
-        scope = item_conditions(session, ItemFilters(team=team, source=source), policy)
+        filters = ItemFilters(team=team, source=source, visible_teams=visible_teams)
+        scope = item_conditions(session, filters, policy)
         return compute_flow(session, scope, now=now, weeks=weeks).model_dump(mode="json")
 
     snapshot = cached_view(
@@ -238,9 +243,12 @@ def load_flow(
     )
     metrics = FlowMetrics.model_validate(snapshot.content)
     containers = None
-    if team is not None:
-        with database.read_session() as session:
+    with database.read_session() as session:
+        if team is not None:
             containers = team_containers(session, policy, team)
+        if visible_teams is not None:
+            allowed = teams_containers(session, policy, visible_teams)
+            containers = allowed if containers is None else containers.within(allowed)
     live: dict[str, int] = defaultdict(int)
     for tally in tallies_in(read_tallies(database), scope=containers, categories=(IN_PROGRESS,), source=source):
         live[tally.source] += tally.items

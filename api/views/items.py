@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from api.views.keyset import Cursor, SortKey, read_page
 from api.views.tallies import TeamContainers
-from api.views.teams import container_teams, team_containers, team_scope
+from api.views.teams import container_teams, scope_condition, team_containers, team_scope, teams_containers
 from core.policy import Policy
 from models.db import Database
 from models.enums import StatusCategory
@@ -159,6 +159,7 @@ class ItemFilters:
     due_before: date | None = None
     q: str | None = None
     include_deleted: bool = False
+    visible_teams: frozenset[str] | None = None
     extra: tuple[ColumnElement[bool], ...] = field(default=())
 
 
@@ -201,6 +202,8 @@ def _id_in(session: Session, ids: Select[Any]) -> ColumnElement[bool]:
 def item_conditions(session: Session, filters: ItemFilters, policy: Policy | None) -> list[ColumnElement[bool]]:
     """The WHERE clauses of ``filters`` (ids of teams, connections and epics resolved first)."""
     where: list[ColumnElement[bool]] = list(filters.extra)
+    if filters.visible_teams is not None:
+        where.append(scope_condition(teams_containers(session, policy, filters.visible_teams)))
     if not filters.include_deleted:
         where.append(ITEMS.c.deleted_at.is_(None))
     if filters.source is not None:

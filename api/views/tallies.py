@@ -64,6 +64,10 @@ class TeamContainers:
         """Whether the tally's items are in the team's scope."""
         return tally.container_id in self.primary or tally.subcontainer_id in self.subs
 
+    def within(self, other: TeamContainers) -> TeamContainers:
+        """The part of this scope that ``other`` also covers (a team seen through a key limited to ``other``)."""
+        return TeamContainers(self.primary & other.primary, self.subs & other.subs)
+
 
 def _appended_rows(session: Session) -> int:
     low, high = session.execute(select(func.min(ITEM_TALLY.c.id), func.max(ITEM_TALLY.c.id))).one()

@@ -23,6 +23,7 @@ __all__ = [
     "team_container_ids",
     "team_containers",
     "team_scope",
+    "teams_containers",
 ]
 
 
@@ -142,6 +143,17 @@ def team_containers(session: Session, policy: Policy | None, team: str) -> TeamC
     primary = {int(i) for i, kind, _ in rows if kind in ("project", "board")}
     subs = {int(i) for i, kind, parent in rows if kind not in ("project", "board") and parent not in primary}
     return TeamContainers(frozenset(primary), frozenset(subs))
+
+
+def teams_containers(session: Session, policy: Policy | None, teams: Iterable[str]) -> TeamContainers:
+    """The containers of several teams together, as one scope."""
+    primary: set[int] = set()
+    subs: set[int] = set()
+    for team in sorted(set(teams)):
+        owned = team_containers(session, policy, team)
+        primary |= owned.primary
+        subs |= owned.subs
+    return TeamContainers(frozenset(primary), frozenset(subs - primary))
 
 
 def scope_condition(scope: TeamContainers) -> ColumnElement[bool]:
