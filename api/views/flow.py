@@ -180,38 +180,63 @@ def compute_flow(session: Session, scope: Sequence[ColumnElement[bool]], *, now:
 def _wip_per_day(
     session: Session, scope: Sequence[ColumnElement[bool]], wip_now: dict[str, int], *, since: datetime, now: datetime
 ) -> dict[str | None, dict[str, int]]:
-    """WIP at the end of each day, walking back from ``wip_now`` through the status changes into and out of
-    in progress (per tool, and overall under ``None``)."""
+    """WIP at the end of each day of the window, per tool (and overall under ``None``).
+
+    Items with a status change into or out of in progress in the window are followed through those changes (before
+    the first one, an item is where that change took it from); every other item counts as it is now; today's value
+    is the live count. One pass over the window's changes, whatever the store's size outside it.
+    """
     entering = TRANSITIONS.c.to_category == IN_PROGRESS
     leaving = TRANSITIONS.c.from_category == IN_PROGRESS
-    moves: dict[str, dict[date, int]] = defaultdict(lambda: defaultdict(int))
-    for changed_at, source, into, out_of in session.execute(
-        select(TRANSITIONS.c.changed_at, ITEMS.c.source, entering, leaving)
+    moves: dict[int, list[Any]] = defaultdict(list)
+    for move in session.execute(
+        select(
+            TRANSITIONS.c.work_item_id,
+            TRANSITIONS.c.changed_at,
+            TRANSITIONS.c.from_category,
+            TRANSITIONS.c.to_category,
+            ITEMS.c.source,
+            ITEMS.c.status_category,
+        )
         .join(ITEMS, ITEMS.c.id == TRANSITIONS.c.work_item_id)
         .where(
             TRANSITIONS.c.field == "status",
             TRANSITIONS.c.changed_at > since,
             TRANSITIONS.c.changed_at <= now,
+            ITEMS.c.deleted_at.is_(None),
             or_(entering, leaving),
             *scope,
         )
+        .order_by(TRANSITIONS.c.work_item_id, TRANSITIONS.c.changed_at, TRANSITIONS.c.id)
     ):
-        if bool(into) != bool(out_of):
-            moves[str(source)][changed_at.date()] += 1 if into else -1
+        moves[int(move.work_item_id)].append(move)
     days = [since.date() + timedelta(days=n) for n in range((now.date() - since.date()).days + 1)]
+    index = {day: n for n, day in enumerate(days)}
+    base = dict(wip_now)
+    steps: dict[str, list[int]] = defaultdict(lambda: [0] * (len(days) + 1))
+    for item_moves in moves.values():
+        source = str(item_moves[0].source)
+        if item_moves[0].status_category == IN_PROGRESS:
+            base[source] = base.get(source, 0) - 1  # followed through its changes instead
+        state, held_from = item_moves[0].from_category, 0
+        for move in item_moves:
+            changed_on = index[move.changed_at.date()]
+            if state == IN_PROGRESS:
+                steps[source][held_from] += 1
+                steps[source][changed_on] -= 1
+            state, held_from = move.to_category, changed_on
+        if state == IN_PROGRESS:
+            steps[source][held_from] += 1
+            steps[source][len(days)] -= 1
     trend: dict[str | None, dict[str, int]] = {}
-    for source in sorted(set(wip_now) | set(moves)):
-        level = wip_now.get(source, 0)
-        per_day: dict[str, int] = {}
-        for day in reversed(days):
+    for source in sorted(set(base) | set(steps)):
+        level, per_day = base.get(source, 0), {}
+        for n, day in enumerate(days):
+            level += steps[source][n] if source in steps else 0
             per_day[day.isoformat()] = max(0, level)
-            level -= moves[source].get(day, 0)
-        trend[source] = dict(sorted(per_day.items()))
-    overall: dict[str, int] = defaultdict(int)
-    for per_day in trend.values():
-        for day_text, count in per_day.items():
-            overall[day_text] += count
-    trend[None] = dict(sorted(overall.items())) if trend else {d.isoformat(): 0 for d in days}
+        per_day[days[-1].isoformat()] = wip_now.get(source, 0)
+        trend[source] = per_day
+    trend[None] = {day.isoformat(): sum(per_day[day.isoformat()] for per_day in trend.values()) for day in days}
     return trend
 
 
