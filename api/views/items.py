@@ -44,6 +44,7 @@ __all__ = [
     "item_partitions",
     "iter_item_batches",
     "load_item_detail",
+    "narrowed_to_ids",
     "read_item_page",
     "scope_partitions",
     "summarise_items",
@@ -190,18 +191,29 @@ def _epic_children(session: Session, epic_id: int) -> ColumnElement[bool]:
 ID_LIST_LIMIT = 5_000
 
 
-def _id_in(session: Session, ids: Select[Any]) -> ColumnElement[bool]:
-    """``ITEMS.id IN ids``: as a list of ids when there are at most ``ID_LIST_LIMIT`` (read through the primary key,
-    then sorted, so a selective label or rule never walks the sort index probing each item), else as a subquery."""
+class _IdList(list[ColumnElement[bool]]):
+    """WHERE clauses, one of which narrows the items to a short list of ids."""
+
+
+def _id_in(session: Session, ids: Select[Any]) -> tuple[ColumnElement[bool], bool]:
+    """``ITEMS.id IN ids``: as a list of ids when there are at most ``ID_LIST_LIMIT`` (then ``True``: pages are
+    ordered from the ids' sort values, so a selective label or rule never walks the sort index probing each item),
+    else as a subquery."""
     found = session.execute(ids.distinct().limit(ID_LIST_LIMIT + 1)).scalars().all()
     if len(found) <= ID_LIST_LIMIT:
-        return ITEMS.c.id.in_(sorted(int(i) for i in found)) if found else false()
-    return ITEMS.c.id.in_(ids)
+        return (ITEMS.c.id.in_(sorted(int(i) for i in found)) if found else false()), True
+    return ITEMS.c.id.in_(ids), False
+
+
+def narrowed_to_ids(where: Sequence[ColumnElement[bool]]) -> bool:
+    """Whether :func:`item_conditions` narrowed the items to a short list of ids."""
+    return isinstance(where, _IdList)
 
 
 def item_conditions(session: Session, filters: ItemFilters, policy: Policy | None) -> list[ColumnElement[bool]]:
     """The WHERE clauses of ``filters`` (ids of teams, connections and epics resolved first)."""
     where: list[ColumnElement[bool]] = list(filters.extra)
+    narrowed = False
     if filters.visible_teams is not None:
         where.append(scope_condition(teams_containers(session, policy, filters.visible_teams)))
     if not filters.include_deleted:
@@ -224,7 +236,9 @@ def item_conditions(session: Session, filters: ItemFilters, policy: Policy | Non
     elif filters.assignee is not None:
         where.append(ITEMS.c.assignee_person_id == int(filters.assignee))
     if filters.label is not None:
-        where.append(_id_in(session, select(LABELS.c.work_item_id).where(LABELS.c.label == filters.label)))
+        condition, listed = _id_in(session, select(LABELS.c.work_item_id).where(LABELS.c.label == filters.label))
+        where.append(condition)
+        narrowed |= listed
     if filters.type is not None:
         where.append(ITEMS.c.type == filters.type)
     if filters.sprint is not None:
@@ -242,14 +256,16 @@ def item_conditions(session: Session, filters: ItemFilters, policy: Policy | Non
     elif filters.has_finding is False:
         where.append(~exists().where(FINDINGS.c.resolved_at.is_(None), FINDINGS.c.work_item_id == ITEMS.c.id))
     if filters.rule is not None:
-        where.append(_id_in(session, open_findings.where(FINDINGS.c.rule_id == filters.rule)))
+        condition, listed = _id_in(session, open_findings.where(FINDINGS.c.rule_id == filters.rule))
+        where.append(condition)
+        narrowed |= listed
     if filters.updated_since is not None:
         where.append(ITEMS.c.source_updated_at >= filters.updated_since)
     if filters.due_before is not None:
         where.append(ITEMS.c.due < filters.due_before)
     if filters.q is not None:
         where.append(or_(ITEMS.c.key == filters.q, ITEMS.c.title.ilike(_like_pattern(filters.q), escape="\\")))
-    return where
+    return _IdList(where) if narrowed else where
 
 
 MAX_PARTITIONS = 24
@@ -378,7 +394,14 @@ def read_item_page(
 ) -> tuple[list[ItemSummary], Cursor | None]:
     """One page of items after ``cursor`` (``partitions``: see :func:`api.views.keyset.read_page`)."""
     rows, next_cursor = read_page(
-        session, _base_query(where), sort, ITEMS.c.id, limit=limit, cursor=cursor, partitions=partitions
+        session,
+        _base_query(where),
+        sort,
+        ITEMS.c.id,
+        limit=limit,
+        cursor=cursor,
+        partitions=partitions,
+        candidates=narrowed_to_ids(where),
     )
     return summarise_items(session, [r._mapping for r in rows], policy), next_cursor
 
