@@ -8,7 +8,9 @@ and boards in 12 teams, 2,000 people, one sprint per 250 items on 20 boards (the
 labels, status history, findings and sprint memberships; then the item tallies are compacted and statistics
 refreshed, as the sweep does. ``--record`` writes the table (and ``view_p95_1m_vs_10k``, the worst p95 ratio between
 the largest and the smallest size) into docs/benchmarks.md.
-Each view is then requested ``--repeat`` times in process (FastAPI TestClient, rate limit off) after one warm-up.
+Each view is then requested ``--repeat`` times in process (FastAPI TestClient, rate limit off) after one warm-up,
+on every size's store in turn (request 1 at 10k, request 1 at 1M, request 2 at 10k, ...), so whatever else loads the
+machine weighs on both sizes alike.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import random
 import statistics
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from tempfile import TemporaryDirectory
@@ -283,43 +286,76 @@ def views(info: dict[str, Any]) -> dict[str, str]:
     }
 
 
-def measure(client: TestClient, path: str, repeat: int) -> tuple[float, float]:
+def _resolve(client: TestClient, path: str) -> str:
     if path.startswith("NEXT:"):
         path = path[5:]
         cursor = client.get(path).json()["next_cursor"]
         path = f"{path}&cursor={cursor}"
-    assert client.get(path).status_code == 200, path
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        response = client.get(path)
-        times.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200, (path, response.text[:200])
-    times.sort()
-    p95 = times[min(len(times) - 1, round(0.95 * len(times)) - 1)]
-    return statistics.median(times), p95
+    return path
 
 
-def run(dialect: str, items: int, repeat: int, workdir: Path) -> dict[str, tuple[float, float]]:
-    with fresh_database_url(dialect, workdir) as url:
-        database = Database.from_url(url)
-        migrations.upgrade_to_head(database.engine)
-        info = seed(database, items)
-        print(f"[{dialect}] seeded {items:,} items in {info['seconds']:.0f} s: {info['counts']}", flush=True)
-        key = create_api_key(database, name="bench", role=ApiKeyRole.VIEWER)
-        settings = Settings(
-            database_url=url, rate_limit_per_second=0, secret_keys="YWJjZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXoxMjM0NTY="
+def _timed(client: TestClient, path: str) -> float:
+    started = time.perf_counter()
+    response = client.get(path)
+    elapsed = (time.perf_counter() - started) * 1000
+    assert response.status_code == 200, (path, response.text[:200])
+    return elapsed
+
+
+def _p50_p95(times: list[float]) -> tuple[float, float]:
+    ordered = sorted(times)
+    return statistics.median(ordered), ordered[min(len(ordered) - 1, round(0.95 * len(ordered)) - 1)]
+
+
+def measure_interleaved(
+    clients: dict[int, tuple[TestClient, dict[str, Any]]], repeat: int
+) -> dict[int, dict[str, tuple[float, float]]]:
+    """Each view on every store size, the sizes' requests interleaved so the machine's load weighs on them alike."""
+    results: dict[int, dict[str, tuple[float, float]]] = {size: {} for size in clients}
+    first = next(iter(clients.values()))[1]
+    for name in views(first):
+        paths = {size: _resolve(client, views(info)[name]) for size, (client, info) in clients.items()}
+        for size, (client, _) in clients.items():
+            _timed(client, paths[size])  # warm-up (also builds a snapshot the view serves from)
+        times: dict[int, list[float]] = {size: [] for size in clients}
+        for _ in range(repeat):
+            for size, (client, _) in clients.items():
+                times[size].append(_timed(client, paths[size]))
+        for size in clients:
+            results[size][name] = _p50_p95(times[size])
+        print(
+            f"  {name}: "
+            + ", ".join(
+                f"{size:,}: p50 {results[size][name][0]:.1f} / p95 {results[size][name][1]:.1f} ms" for size in clients
+            ),
+            flush=True,
         )
-        results = {}
-        with TestClient(
-            create_app(settings, database=database, clock=lambda: NOW),
-            headers={"Authorization": f"Bearer {key.secret}"},
-        ) as client:
-            for name, path in views(info).items():
-                results[name] = measure(client, path, repeat)
-                print(f"[{dialect}] {name}: p50 {results[name][0]:.1f} ms, p95 {results[name][1]:.1f} ms", flush=True)
-        database.dispose()
     return results
+
+
+def run(dialect: str, sizes: list[int], repeat: int, workdir: Path) -> dict[int, dict[str, tuple[float, float]]]:
+    """Seed one store per size on ``dialect``, then time every view on all of them, interleaved."""
+    settings_key = "YWJjZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXoxMjM0NTY="
+    with ExitStack() as stack:
+        clients: dict[int, tuple[TestClient, dict[str, Any]]] = {}
+        for size in sizes:
+            url = stack.enter_context(fresh_database_url(dialect, workdir))
+            database = Database.from_url(url)
+            stack.callback(database.dispose)
+            migrations.upgrade_to_head(database.engine)
+            info = seed(database, size)
+            print(f"[{dialect}] seeded {size:,} items in {info['seconds']:.0f} s: {info['counts']}", flush=True)
+            key = create_api_key(database, name="bench", role=ApiKeyRole.VIEWER)
+            settings = Settings(database_url=url, rate_limit_per_second=0, secret_keys=settings_key)
+            client = stack.enter_context(
+                TestClient(
+                    create_app(settings, database=database, clock=lambda: NOW),
+                    headers={"Authorization": f"Bearer {key.secret}"},
+                )
+            )
+            clients[size] = (client, info)
+        print(f"[{dialect}] timing {len(views(clients[sizes[0]][1]))} views x {repeat} requests per size", flush=True)
+        return measure_interleaved(clients, repeat)
 
 
 GOAL_RATIO = 3.0
@@ -355,17 +391,20 @@ def main() -> None:
     sizes = sorted(args.items)
     results: dict[tuple[str, int], dict[str, list[float]]] = {}
     with TemporaryDirectory() as tmp:
-        for size in sizes:
-            for dialect in dialects:
-                cached = args.cache / f"{dialect}-{size}.json" if args.cache is not None else None
-                if cached is not None and cached.exists():
-                    results[(dialect, size)] = json.loads(cached.read_text())
-                    continue
-                measured = run(dialect, size, args.repeat, Path(tmp))
-                results[(dialect, size)] = {name: list(pair) for name, pair in measured.items()}
+        for dialect in dialects:
+            cached = args.cache / f"{dialect}-{'-'.join(str(n) for n in sizes)}.json" if args.cache else None
+            if cached is not None and cached.exists():
+                measured = {int(k): v for k, v in json.loads(cached.read_text()).items()}
+            else:
+                measured = {
+                    size: {name: list(pair) for name, pair in by_view.items()}
+                    for size, by_view in run(dialect, sizes, args.repeat, Path(tmp)).items()
+                }
                 if cached is not None:
                     cached.parent.mkdir(parents=True, exist_ok=True)
-                    cached.write_text(json.dumps(results[(dialect, size)]))
+                    cached.write_text(json.dumps(measured))
+            for size, by_view in measured.items():
+                results[(dialect, size)] = by_view
     command = (
         f".venv/bin/python -m bench.api_views --items {' '.join(str(n) for n in sizes)} --dialect {args.dialect}"
         f" --repeat {args.repeat}"
@@ -406,7 +445,8 @@ def main() -> None:
 
 `{command}` ({date.today()}; {machine_summary()}).
 
-Each view is requested {args.repeat} times in process (FastAPI TestClient) after one warm-up, on a store seeded by
+Each view is requested {args.repeat} times in process (FastAPI TestClient) after one warm-up, alternating between
+the sizes' stores (so the machine's load weighs on them alike), on stores seeded by
 `bench/api_views.py` (60 containers in 12 teams, 2,000 people, one sprint per 250 items, labels, history, findings).
 Whole-organisation counts come from the trigger-kept item tallies; hygiene's finding weights and flow from view
 snapshots (docs/api.md, "How the views stay fast"). The goal: p95 at the largest size within {GOAL_RATIO:g}x of the

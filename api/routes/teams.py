@@ -62,7 +62,7 @@ def list_teams(
                     .order_by(CONTAINERS.c.id)
                 ).mappings()
             ]
-            owned = team_containers(session, policy, name)
+            owned = team_containers(session, policy, name, owned=ids)
             open_items = sum(t.items for t in tallies_in(tallies, scope=owned, categories=OPEN_CATEGORIES))
             team_policy = policy.teams.get(name) if policy is not None else None
             teams.append(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, Field
 from sqlmodel import Session
@@ -13,9 +14,11 @@ from api.views.items import (
     ItemFilters,
     ItemSummary,
     item_conditions,
-    read_item_page,
+    item_rows,
     scope_partitions,
+    summarise_items,
 )
+from api.views.keyset import read_page
 from api.views.tallies import read_tallies, tallies_in
 from api.views.teams import scope_condition, team_containers
 from core.policy import Policy
@@ -84,21 +87,22 @@ def load_team_board(
         count, points = by_category[tally.status_category]
         by_category[tally.status_category] = (count + tally.items, points + tally.points)
         by_status[(tally.source, tally.status_raw, tally.status_category)] += tally.items
+    sort = ITEM_SORTS["-updated"]
+    partitions = scope_partitions(containers)
+    heads: dict[str, list[Any]] = {}
+    for category in CATEGORY_ORDER:
+        if by_category.get(category, (0, 0.0))[0] and cards_per_column:
+            where = item_conditions(session, ItemFilters(status_categories=(category,)), policy) + scope
+            rows, _ = read_page(
+                session, item_rows(where), sort, ITEMS.c.id, limit=cards_per_column, cursor=None, partitions=partitions
+            )
+            heads[category] = [r._mapping for r in rows]
+    # One summary pass (people, containers, labels, findings) for every column's cards together.
+    summaries = {s.id: s for s in summarise_items(session, [r for rows in heads.values() for r in rows], policy)}
     columns = []
     for category in CATEGORY_ORDER:
         count, points = by_category.get(category, (0, 0.0))
-        cards: list[ItemSummary] = []
-        if count and cards_per_column:
-            where = item_conditions(session, ItemFilters(status_categories=(category,)), policy) + scope
-            cards, _ = read_item_page(
-                session,
-                where,
-                ITEM_SORTS["-updated"],
-                limit=cards_per_column,
-                cursor=None,
-                policy=policy,
-                partitions=scope_partitions(containers),
-            )
+        cards = [summaries[int(r["id"])] for r in heads.get(category, [])]
         limit = _limit(limits, category)
         columns.append(
             BoardColumn(

@@ -42,6 +42,7 @@ __all__ = [
     "count_items",
     "item_conditions",
     "item_partitions",
+    "item_rows",
     "iter_item_batches",
     "load_item_detail",
     "narrowed_to_ids",
@@ -294,7 +295,8 @@ def item_partitions(session: Session, filters: ItemFilters, policy: Policy | Non
     return None
 
 
-def _base_query(where: Sequence[ColumnElement[bool]]) -> Select[Any]:
+def item_rows(where: Sequence[ColumnElement[bool]]) -> Select[Any]:
+    """The item columns a summary needs, for the items matching ``where``."""
     return select(*_ITEM_COLUMNS).where(*where)
 
 
@@ -395,7 +397,7 @@ def read_item_page(
     """One page of items after ``cursor`` (``partitions``: see :func:`api.views.keyset.read_page`)."""
     rows, next_cursor = read_page(
         session,
-        _base_query(where),
+        item_rows(where),
         sort,
         ITEMS.c.id,
         limit=limit,

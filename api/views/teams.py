@@ -132,9 +132,12 @@ def items_of_containers(container_ids: set[int], sub_ids: set[int] | None = None
     return or_(ITEMS.c.container_id.in_(sorted(container_ids)), ITEMS.c.subcontainer_id.in_(sorted(sub_ids)))
 
 
-def team_containers(session: Session, policy: Policy | None, team: str) -> TeamContainers:
-    """The team's projects and boards (their lists and sections included) and the lone lists / sections it owns."""
-    owned = team_container_ids(session, policy, team)
+def team_containers(
+    session: Session, policy: Policy | None, team: str, *, owned: set[int] | None = None
+) -> TeamContainers:
+    """The team's projects and boards (their lists and sections included) and the lone lists / sections it owns
+    (``owned``: the team's container ids when already read)."""
+    owned = team_container_ids(session, policy, team) if owned is None else owned
     if not owned:
         return TeamContainers(frozenset(), frozenset())
     rows = session.execute(
