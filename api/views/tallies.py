@@ -86,14 +86,32 @@ def compact_item_tallies(database: Database) -> int:
         folded = int(
             session.execute(select(func.count()).select_from(ITEM_TALLY).where(ITEM_TALLY.c.id <= high)).scalar_one()
         )
-        sums = (
-            select(*_GROUP, func.sum(ITEM_TALLY.c["items"]), func.sum(ITEM_TALLY.c.points))
-            .where(ITEM_TALLY.c.id <= high)
-            .group_by(*_GROUP)
-            .having(func.sum(ITEM_TALLY.c["items"]) != 0)
-        )
-        session.execute(insert(ITEM_TALLY).from_select([*(c.name for c in _GROUP), "items", "points"], sums))
-        session.execute(delete(ITEM_TALLY).where(ITEM_TALLY.c.id <= high))
+        columns = [*(c.name for c in _GROUP), "items", "points"]
+        if database.dialect == "postgresql":
+            # One statement, so one snapshot: a row committed meanwhile is neither summed nor deleted (two
+            # statements under READ COMMITTED could delete a row the sum never saw).
+            moved = (
+                delete(ITEM_TALLY)
+                .where(ITEM_TALLY.c.id <= high)
+                .returning(*_GROUP, ITEM_TALLY.c["items"], ITEM_TALLY.c.points)
+                .cte("moved")
+            )
+            group = [moved.c[c.name] for c in _GROUP]
+            folded_sums = (
+                select(*group, func.sum(moved.c["items"]), func.sum(moved.c.points))
+                .group_by(*group)
+                .having(func.sum(moved.c["items"]) != 0)
+            )
+            session.execute(insert(ITEM_TALLY).from_select(columns, folded_sums).add_cte(moved))
+        else:  # SQLite: this transaction holds the write lock (BEGIN IMMEDIATE), no other writer runs meanwhile
+            sums = (
+                select(*_GROUP, func.sum(ITEM_TALLY.c["items"]), func.sum(ITEM_TALLY.c.points))
+                .where(ITEM_TALLY.c.id <= high)
+                .group_by(*_GROUP)
+                .having(func.sum(ITEM_TALLY.c["items"]) != 0)
+            )
+            session.execute(insert(ITEM_TALLY).from_select(columns, sums))
+            session.execute(delete(ITEM_TALLY).where(ITEM_TALLY.c.id <= high))
         session.commit()
     return folded
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -251,3 +252,41 @@ def test_flow_reports_wip_per_day_walking_back_from_now(
                 state[item] = mine[0].from_category
         expected = sum(1 for category in state.values() if category == "in_progress")
         assert overall["wip_per_day"][day] == expected, day
+
+
+def test_tallies_stay_exact_under_concurrent_writers_and_compactions(seeded: Seeded, database: Database) -> None:
+    """Writers never wait on each other for the tallies (rows are appended), and a compaction racing them neither
+    loses nor double-counts a row."""
+    with database.read_session() as session:
+        ids = [int(i) for i in session.execute(select(ITEMS.c.id).order_by(ITEMS.c.id)).scalars()]
+    categories = ["todo", "in_progress", "done", "backlog"]
+    errors: list[BaseException] = []
+
+    def write(worker: int) -> None:
+        try:
+            for step in range(15):
+                with database.session() as session:
+                    for item in ids[worker::4][:8]:
+                        session.execute(
+                            update(ITEMS)
+                            .where(ITEMS.c.id == item)
+                            .values(status_category=categories[(step + worker) % 4], estimate=float(step))
+                        )
+                    session.commit()
+        except BaseException as error:
+            errors.append(error)
+
+    def compact() -> None:
+        try:
+            for _ in range(10):
+                compact_item_tallies(database)
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(4)] + [threading.Thread(target=compact)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    assert errors == []
+    assert _tallied(database) == _counted_directly(database)
