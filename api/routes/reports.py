@@ -15,7 +15,7 @@ from api.auth.scope import ScopeDep
 from api.csv import CSV_RESPONSE, csv_response, wants_csv
 from api.deps import DatabaseDep
 from api.routes.common import NOT_FOUND, VIEWER_RESPONSES
-from api.views.keyset import SortKey, decode_cursor, encode_cursor, read_page
+from api.views.keyset import Cursor, SortKey, decode_cursor, encode_cursor, iter_batches, read_page
 from api.views.params import FormatParam, IdPath, LimitParam, text_query
 from models.tables import REPORTS
 
@@ -72,12 +72,15 @@ def list_reports(
     if scope.teams is not None:
         query = query.where(REPORTS.c.team_scope.in_(sorted(scope.teams)))
     after = decode_cursor(cursor, REPORT_SORT) if cursor is not None else None
-    page_size = 100_000 if wants_csv(request, format) else limit
-    with database.read_session() as session:
-        rows, next_cursor = read_page(session, query, REPORT_SORT, REPORTS.c.id, limit=page_size, cursor=after)
-    reports = [ReportSummary.model_validate(dict(r._mapping)) for r in rows]
+
+    def fetch(page_cursor: Cursor | None, size: int = 1_000) -> tuple[list[ReportSummary], Cursor | None]:
+        with database.read_session() as session:
+            rows, next_page = read_page(session, query, REPORT_SORT, REPORTS.c.id, limit=size, cursor=page_cursor)
+        return [ReportSummary.model_validate(dict(r._mapping)) for r in rows], next_page
+
     if wants_csv(request, format):
-        return csv_response(REPORT_CSV_COLUMNS, [[r.model_dump() for r in reports]], filename="reports")
+        return csv_response(REPORT_CSV_COLUMNS, iter_batches(fetch, after), filename="reports")
+    reports, next_cursor = fetch(after, limit)
     return ReportPage(items=reports, next_cursor=encode_cursor(next_cursor) if next_cursor else None)
 
 

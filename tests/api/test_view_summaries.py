@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import threading
 from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta
@@ -14,7 +16,7 @@ from api.views.hygiene import HYGIENE_SNAPSHOT, record_hygiene_snapshot
 from api.views.tallies import ITEM_TALLY, compact_item_tallies, read_tallies
 from core.policy import Policy
 from models.db import Database
-from models.tables import CONTAINERS, FINDINGS, ITEMS, TRANSITIONS
+from models.tables import CONTAINERS, FINDINGS, ITEMS, RUNS, TRANSITIONS
 from tests.api.conftest import AppFactory, bearer
 from tests.api.seed import NOW, Seeded
 
@@ -290,3 +292,35 @@ def test_tallies_stay_exact_under_concurrent_writers_and_compactions(seeded: See
         thread.join(timeout=300)
     assert errors == []
     assert _tallied(database) == _counted_directly(database)
+
+
+def test_sync_runs_and_reports_export_every_row_in_batches(
+    seeded: Seeded, database: Database, make_app: AppFactory
+) -> None:
+    with database.session() as session:
+        jira = seeded.connections["jira"]
+        session.execute(
+            insert(RUNS),
+            [
+                {
+                    "connection_id": jira,
+                    "kind": "incremental",
+                    "status": "succeeded",
+                    "started_at": NOW - timedelta(minutes=n),
+                    "finished_at": NOW - timedelta(minutes=n) + timedelta(seconds=30),
+                    "items_seen": n,
+                    "items_changed": 0,
+                    "errors": [],
+                }
+                for n in range(2_100)
+            ],
+        )
+        session.commit()
+    with TestClient(make_app(), headers=bearer(seeded.admin_key)) as api:
+        total = len(api.get("/api/v1/sync/runs?limit=500").json()["items"])
+        rows = list(csv.DictReader(io.StringIO(api.get("/api/v1/sync/runs?format=csv").text)))
+        assert total == 500
+        assert len(rows) == len({r["id"] for r in rows}) >= 2_100
+        assert [int(r["id"]) for r in rows] == sorted((int(r["id"]) for r in rows), reverse=True)
+        reports = list(csv.DictReader(io.StringIO(api.get("/api/v1/reports?format=csv").text)))
+        assert [int(r["id"]) for r in reports] == [seeded.report_id]
