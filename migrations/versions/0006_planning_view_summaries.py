@@ -57,30 +57,19 @@ BEGIN
   SELECT {_GROUP}, -count(*), -sum(COALESCE(estimate, 0)) FROM old_rows WHERE deleted_at IS NULL GROUP BY {_GROUP};
   RETURN NULL;
 END $$""",
+    # Old rows count -1, new rows +1, summed per group: an update that changes no counted column cancels out and
+    # appends nothing (no join of the transition tables, which have no index).
     f"""CREATE FUNCTION item_tally_updated() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   INSERT INTO item_tally ({_TALLY_COLUMNS})
-  SELECT g.container_id, g.subcontainer_id, g.source, g.status_raw, g.status_category, sum(g.n), sum(g.p)
+  SELECT {_GROUP}, sum(n), sum(p)
   FROM (
-    SELECT o.container_id, o.subcontainer_id, o.source, o.status_raw, o.status_category,
-           -1 AS n, -COALESCE(o.estimate, 0) AS p, o.deleted_at IS NULL AS live
-    FROM old_rows o JOIN new_rows n ON n.id = o.id
-    WHERE (o.container_id, o.subcontainer_id, o.source, o.status_raw, o.status_category, o.estimate,
-           o.deleted_at IS NULL)
-      IS DISTINCT FROM (n.container_id, n.subcontainer_id, n.source, n.status_raw, n.status_category, n.estimate,
-           n.deleted_at IS NULL)
+    SELECT {_GROUP}, -1 AS n, -COALESCE(estimate, 0) AS p FROM old_rows WHERE deleted_at IS NULL
     UNION ALL
-    SELECT n.container_id, n.subcontainer_id, n.source, n.status_raw, n.status_category,
-           1, COALESCE(n.estimate, 0), n.deleted_at IS NULL
-    FROM old_rows o JOIN new_rows n ON n.id = o.id
-    WHERE (o.container_id, o.subcontainer_id, o.source, o.status_raw, o.status_category, o.estimate,
-           o.deleted_at IS NULL)
-      IS DISTINCT FROM (n.container_id, n.subcontainer_id, n.source, n.status_raw, n.status_category, n.estimate,
-           n.deleted_at IS NULL)
-  ) AS g
-  WHERE g.live
-  GROUP BY g.container_id, g.subcontainer_id, g.source, g.status_raw, g.status_category
-  HAVING sum(g.n) <> 0 OR sum(g.p) <> 0;
+    SELECT {_GROUP}, 1, COALESCE(estimate, 0) FROM new_rows WHERE deleted_at IS NULL
+  ) AS moved
+  GROUP BY {_GROUP}
+  HAVING sum(n) <> 0 OR abs(sum(p)) > 1e-9;
   RETURN NULL;
 END $$""",
     """CREATE TRIGGER trg_item_tally_insert AFTER INSERT ON work_item REFERENCING NEW TABLE AS new_rows
