@@ -8,6 +8,7 @@ store gauges (sync runs by status, items per source, webhook inbox lag, open fin
 from __future__ import annotations
 
 import time
+from collections import defaultdict
 from collections.abc import Iterator
 from datetime import datetime
 
@@ -17,9 +18,10 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.views.tallies import read_tallies
 from models.db import Database
 from models.enums import WebhookEventStatus
-from models.tables import FINDINGS, ITEMS, RUNS, WEBHOOK_EVENTS
+from models.tables import FINDINGS, RUNS, WEBHOOK_EVENTS
 from sync.reconcile import webhook_gap_totals
 
 __all__ = ["PROMETHEUS_TEXT", "MetricsMiddleware", "RequestMetrics", "StoreCollector", "render_metrics"]
@@ -109,10 +111,6 @@ class StoreCollector(Collector):
         with self.database.read_session() as session:
             for status, count in session.execute(select(RUNS.c.status, func.count()).group_by(RUNS.c.status)):
                 runs.add_metric([str(status)], float(count))
-            for source, count in session.execute(
-                select(ITEMS.c.source, func.count()).where(ITEMS.c.deleted_at.is_(None)).group_by(ITEMS.c.source)
-            ):
-                items.add_metric([str(source)], float(count))
             waiting, oldest = session.execute(
                 select(func.count(), func.min(WEBHOOK_EVENTS.c.received_at)).where(
                     WEBHOOK_EVENTS.c.status == str(WebhookEventStatus.PENDING)
@@ -133,6 +131,11 @@ class StoreCollector(Collector):
         for (connection, source), (total, last) in webhook_gap_totals(self.database).items():
             gaps.add_metric([connection, source, "all"], float(total))
             gaps.add_metric([connection, source, "last_run"], float(last))
+        per_source: dict[str, int] = defaultdict(int)
+        for tally in read_tallies(self.database):  # the trigger-kept counts: no scan of the items
+            per_source[tally.source] += tally.items
+        for source, count in sorted(per_source.items()):
+            items.add_metric([source], float(count))
         pending.add_metric([], float(waiting))
         lag.add_metric([], max(0.0, (self.now - oldest).total_seconds()) if oldest is not None else 0.0)
         yield from (runs, items, pending, lag, findings, gaps)

@@ -1,19 +1,27 @@
 """p50 / p95 of each planning view at a given store size, on SQLite and PostgreSQL.
 
-    .venv/bin/python -m bench.api_views [--items 10000] [--dialect sqlite|postgresql|both] [--repeat 30]
+    .venv/bin/python -m bench.api_views [--items 10000 1000000] [--dialect sqlite|postgresql|both] [--repeat 30]
+        [--cache DIR] [--record]
 
 The store is seeded with Core bulk inserts in large batches (not through HTTP): three connections, 60 projects
-and boards in 12 teams, 2,000 people, sprints, items with labels, status history, findings and sprint memberships.
-Each view is then requested ``--repeat`` times in process (FastAPI TestClient, rate limit off) after one warm-up.
+and boards in 12 teams, 2,000 people, one sprint per 250 items on 20 boards (the newest of each active), items with
+labels, status history, findings and sprint memberships; then the item tallies are compacted and statistics
+refreshed, as the sweep does. ``--record`` writes the table (and ``view_p95_1m_vs_10k``, the worst p95 ratio between
+the largest and the smallest size) into docs/benchmarks.md.
+Each view is then requested ``--repeat`` times in process (FastAPI TestClient, rate limit off) after one warm-up,
+on every size's store in turn (request 1 at 10k, request 1 at 1M, request 2 at 10k, ...), so whatever else loads the
+machine weighs on both sizes alike.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import statistics
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from tempfile import TemporaryDirectory
@@ -25,6 +33,8 @@ from sqlalchemy import insert, select
 import migrations
 from api.app import create_app
 from api.auth.keys import create_api_key
+from api.views.tallies import compact_item_tallies
+from bench.results import Figure, machine_summary, record
 from core.settings import Settings
 from models.db import Database
 from models.enums import ApiKeyRole
@@ -102,22 +112,33 @@ def seed(database: Database, items: int) -> dict[str, Any]:
         ),
     )
     with database.read_session() as session:
-        container_rows = session.execute(select(CONTAINERS.c.id, CONTAINERS.c.connection_id)).all()
-        people = [int(i) for i in session.execute(select(PEOPLE.c.id)).scalars()]
+        container_rows = session.execute(
+            select(CONTAINERS.c.id, CONTAINERS.c.connection_id).order_by(CONTAINERS.c.id)
+        ).all()
+        people = [int(i) for i in session.execute(select(PEOPLE.c.id).order_by(PEOPLE.c.id)).scalars()]
+    # A sprint holds a team's fortnight of work: a bigger store has more sprints (a longer history on each of the
+    # 20 Jira boards), not bigger ones. One sprint per 250 items (at least 40); the newest of each board is active.
+    sprint_count = max(40, items // 250)
+    board_ids = [int(i) for i, connection_id in container_rows if connection_id == connections["jira"]]
+    per_board = sprint_count // len(board_ids)
     sprint_rows = [
         {
             "connection_id": connections["jira"],
+            "board_container_id": board_ids[n % len(board_ids)],
             "external_id": f"s{n}",
             "name": f"Sprint {n}",
-            "state": "active" if n >= 38 else "closed",
-            "start_at": NOW - timedelta(days=14 * (40 - n)),
-            "end_at": NOW - timedelta(days=14 * (39 - n)),
+            "state": "active" if n // len(board_ids) == per_board - 1 else "closed",
+            "start_at": NOW - timedelta(days=14 * (per_board - n // len(board_ids))),
+            "end_at": NOW - timedelta(days=14 * (per_board - 1 - n // len(board_ids))),
         }
-        for n in range(40)
+        for n in range(per_board * len(board_ids))
     ]
     bulk(database, SPRINTS, iter(sprint_rows))
     with database.read_session() as session:
-        sprints = [(int(i), s) for i, s in session.execute(select(SPRINTS.c.id, SPRINTS.c.start_at)).all()]
+        sprints = [
+            (int(i), s)
+            for i, s in session.execute(select(SPRINTS.c.id, SPRINTS.c.start_at).order_by(SPRINTS.c.id)).all()
+        ]
 
     def item_rows() -> Iterator[dict[str, Any]]:
         for n in range(items):
@@ -219,8 +240,14 @@ def seed(database: Database, items: int) -> dict[str, Any]:
         "findings": bulk(database, FINDINGS, finding_rows()),
         "memberships": bulk(database, MEMBERSHIPS, membership_rows()),
     }
-    with database.engine.begin() as connection:
-        connection.exec_driver_sql("ANALYZE")
+    # What the sweep does after a bulk load: fold the item tallies the triggers appended, then refresh statistics.
+    compact_item_tallies(database)
+    if database.dialect == "postgresql":
+        with database.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("VACUUM ANALYZE")
+    else:
+        with database.engine.begin() as connection:
+            connection.exec_driver_sql("ANALYZE")
     return {
         "seconds": time.perf_counter() - started,
         "counts": counts,
@@ -259,64 +286,175 @@ def views(info: dict[str, Any]) -> dict[str, str]:
     }
 
 
-def measure(client: TestClient, path: str, repeat: int) -> tuple[float, float]:
+def _resolve(client: TestClient, path: str) -> str:
     if path.startswith("NEXT:"):
         path = path[5:]
         cursor = client.get(path).json()["next_cursor"]
         path = f"{path}&cursor={cursor}"
-    assert client.get(path).status_code == 200, path
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        response = client.get(path)
-        times.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200, (path, response.text[:200])
-    times.sort()
-    p95 = times[min(len(times) - 1, round(0.95 * len(times)) - 1)]
-    return statistics.median(times), p95
+    return path
 
 
-def run(dialect: str, items: int, repeat: int, workdir: Path) -> dict[str, tuple[float, float]]:
-    with fresh_database_url(dialect, workdir) as url:
-        database = Database.from_url(url)
-        migrations.upgrade_to_head(database.engine)
-        info = seed(database, items)
-        print(f"[{dialect}] seeded {items:,} items in {info['seconds']:.0f} s: {info['counts']}", flush=True)
-        key = create_api_key(database, name="bench", role=ApiKeyRole.VIEWER)
-        settings = Settings(
-            database_url=url, rate_limit_per_second=0, secret_keys="YWJjZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXoxMjM0NTY="
+def _timed(client: TestClient, path: str) -> float:
+    started = time.perf_counter()
+    response = client.get(path)
+    elapsed = (time.perf_counter() - started) * 1000
+    assert response.status_code == 200, (path, response.text[:200])
+    return elapsed
+
+
+def _p50_p95(times: list[float]) -> tuple[float, float]:
+    ordered = sorted(times)
+    return statistics.median(ordered), ordered[min(len(ordered) - 1, round(0.95 * len(ordered)) - 1)]
+
+
+def measure_interleaved(
+    clients: dict[int, tuple[TestClient, dict[str, Any]]], repeat: int
+) -> dict[int, dict[str, tuple[float, float]]]:
+    """Each view on every store size, the sizes' requests interleaved so the machine's load weighs on them alike."""
+    results: dict[int, dict[str, tuple[float, float]]] = {size: {} for size in clients}
+    first = next(iter(clients.values()))[1]
+    for name in views(first):
+        paths = {size: _resolve(client, views(info)[name]) for size, (client, info) in clients.items()}
+        for size, (client, _) in clients.items():
+            _timed(client, paths[size])  # warm-up (also builds a snapshot the view serves from)
+        times: dict[int, list[float]] = {size: [] for size in clients}
+        for _ in range(repeat):
+            for size, (client, _) in clients.items():
+                times[size].append(_timed(client, paths[size]))
+        for size in clients:
+            results[size][name] = _p50_p95(times[size])
+        print(
+            f"  {name}: "
+            + ", ".join(
+                f"{size:,}: p50 {results[size][name][0]:.1f} / p95 {results[size][name][1]:.1f} ms" for size in clients
+            ),
+            flush=True,
         )
-        results = {}
-        with TestClient(
-            create_app(settings, database=database, clock=lambda: NOW),
-            headers={"Authorization": f"Bearer {key.secret}"},
-        ) as client:
-            for name, path in views(info).items():
-                results[name] = measure(client, path, repeat)
-                print(f"[{dialect}] {name}: p50 {results[name][0]:.1f} ms, p95 {results[name][1]:.1f} ms", flush=True)
-        database.dispose()
     return results
+
+
+def run(dialect: str, sizes: list[int], repeat: int, workdir: Path) -> dict[int, dict[str, tuple[float, float]]]:
+    """Seed one store per size on ``dialect``, then time every view on all of them, interleaved."""
+    settings_key = "YWJjZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXoxMjM0NTY="
+    with ExitStack() as stack:
+        clients: dict[int, tuple[TestClient, dict[str, Any]]] = {}
+        for size in sizes:
+            url = stack.enter_context(fresh_database_url(dialect, workdir))
+            database = Database.from_url(url)
+            stack.callback(database.dispose)
+            migrations.upgrade_to_head(database.engine)
+            info = seed(database, size)
+            print(f"[{dialect}] seeded {size:,} items in {info['seconds']:.0f} s: {info['counts']}", flush=True)
+            key = create_api_key(database, name="bench", role=ApiKeyRole.VIEWER)
+            settings = Settings(database_url=url, rate_limit_per_second=0, secret_keys=settings_key)
+            client = stack.enter_context(
+                TestClient(
+                    create_app(settings, database=database, clock=lambda: NOW),
+                    headers={"Authorization": f"Bearer {key.secret}"},
+                )
+            )
+            clients[size] = (client, info)
+        print(f"[{dialect}] timing {len(views(clients[sizes[0]][1]))} views x {repeat} requests per size", flush=True)
+        return measure_interleaved(clients, repeat)
+
+
+GOAL_RATIO = 3.0
+
+
+def _table(results: dict[tuple[str, int], dict[str, list[float]]], dialects: list[str], sizes: list[int]) -> str:
+    small, large = min(sizes), max(sizes)
+    header = ["view"]
+    for d in dialects:
+        header += [f"{d} p50 / p95 ms at {n:,}" for n in sizes]
+        if len(sizes) > 1:
+            header.append(f"{d} p95 ratio")
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for name in results[(dialects[0], sizes[0])]:
+        cells = [name]
+        for d in dialects:
+            cells += [f"{results[(d, n)][name][0]:.1f} / {results[(d, n)][name][1]:.1f}" for n in sizes]
+            if len(sizes) > 1:
+                cells.append(f"{results[(d, large)][name][1] / results[(d, small)][name][1]:.2f}")
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--items", type=int, default=10_000)
+    parser.add_argument("--items", type=int, nargs="+", default=[10_000], help="store sizes (e.g. 10000 1000000)")
     parser.add_argument("--dialect", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--cache", type=Path, default=None, help="keep each (dialect, size) result here, reuse it")
+    parser.add_argument("--record", action="store_true", help="write the table into docs/benchmarks.md")
     args = parser.parse_args()
     dialects = ["sqlite", "postgresql"] if args.dialect == "both" else [args.dialect]
-    table: dict[str, dict[str, tuple[float, float]]] = {}
+    sizes = sorted(args.items)
+    results: dict[tuple[str, int], dict[str, list[float]]] = {}
     with TemporaryDirectory() as tmp:
         for dialect in dialects:
-            table[dialect] = run(dialect, args.items, args.repeat, Path(tmp))
-    print(f"\n.venv/bin/python -m bench.api_views --items {args.items} --dialect {args.dialect} --repeat {args.repeat}")
-    print(f"{args.items:,} items, {date.today()}\n")
-    header = "| view | " + " | ".join(f"{d} p50 ms | {d} p95 ms" for d in dialects) + " |"
-    print(header)
-    print("|---|" + "---|---|" * len(dialects))
-    for name in next(iter(table.values())):
-        cells = " | ".join(f"{table[d][name][0]:.1f} | {table[d][name][1]:.1f}" for d in dialects)
-        print(f"| {name} | {cells} |")
+            cached = args.cache / f"{dialect}-{'-'.join(str(n) for n in sizes)}.json" if args.cache else None
+            if cached is not None and cached.exists():
+                measured = {int(k): v for k, v in json.loads(cached.read_text()).items()}
+            else:
+                measured = {
+                    size: {name: list(pair) for name, pair in by_view.items()}
+                    for size, by_view in run(dialect, sizes, args.repeat, Path(tmp)).items()
+                }
+                if cached is not None:
+                    cached.parent.mkdir(parents=True, exist_ok=True)
+                    cached.write_text(json.dumps(measured))
+            for size, by_view in measured.items():
+                results[(dialect, size)] = by_view
+    command = (
+        f".venv/bin/python -m bench.api_views --items {' '.join(str(n) for n in sizes)} --dialect {args.dialect}"
+        f" --repeat {args.repeat}"
+    )
+    table = _table(results, dialects, sizes)
+    print(f"\n{command}\n\n{table}")
+    if not args.record:
+        return
+    figures: list[Figure] = []
+    if len(sizes) > 1:
+        small, large = sizes[0], sizes[-1]
+        ratios = {
+            (d, name): results[(d, large)][name][1] / results[(d, small)][name][1]
+            for d in dialects
+            for name in results[(d, small)]
+        }
+        worst = max(ratios, key=lambda k: ratios[k])
+        figures.append(Figure("view_p95_1m_vs_10k", round(ratios[worst], 2), "x", f"<= {GOAL_RATIO:g}", command))
+        for d in dialects:
+            figures.append(
+                Figure(
+                    f"view_p95_1m_vs_10k_{d}",
+                    round(max(v for (dd, _), v in ratios.items() if dd == d), 2),
+                    "x",
+                    f"<= {GOAL_RATIO:g}",
+                    command,
+                )
+            )
+        misses = sorted(
+            f"{name} ({d}, {ratios[(d, name)]:.2f})" for (d, name) in ratios if ratios[(d, name)] > GOAL_RATIO
+        )
+        verdict = f"Worst ratio: {ratios[worst]:.2f} ({worst[1]}, {worst[0]}); goal <= {GOAL_RATIO:g}. " + (
+            f"Views over the goal: {', '.join(misses)}." if misses else "Every view meets the goal."
+        )
+    else:
+        verdict = ""
+    markdown = f"""## Planning views (`api/`): p50 / p95 per view by store size
+
+`{command}` ({date.today()}; {machine_summary()}).
+
+Each view is requested {args.repeat} times in process (FastAPI TestClient) after one warm-up, alternating between
+the sizes' stores (so the machine's load weighs on them alike), on stores seeded by
+`bench/api_views.py` (60 containers in 12 teams, 2,000 people, one sprint per 250 items, labels, history, findings).
+Whole-organisation counts come from the trigger-kept item tallies; hygiene's finding weights and flow from view
+snapshots (docs/api.md, "How the views stay fast"). The goal: p95 at the largest size within {GOAL_RATIO:g}x of the
+smallest, for every view. {verdict}
+
+{table}
+"""
+    record("40-api-views", markdown, figures)
 
 
 if __name__ == "__main__":

@@ -24,14 +24,27 @@ def create(
     role: Annotated[
         ApiKeyRole, typer.Option("--role", help="viewer (read) or admin (read and change).")
     ] = ApiKeyRole.VIEWER,
+    team: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--team",
+            help="Limit a viewer key to this team's data (repeatable); without it the key sees the whole organisation.",
+        ),
+    ] = None,
 ) -> None:
     """Create a key and print it as the last line (it is shown only once)."""
     database = cli_context(ctx).open_database()
     try:
-        issued = create_api_key(database, name=name, role=role)
+        issued = create_api_key(database, name=name, role=role, teams=team or None)
+    except ValueError as error:
+        err.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from None
     finally:
         database.dispose()
-    err.print(f"Created {issued.role} key #{issued.id} for {issued.name!r}. Store it now: it is not shown again.")
+    scope = f" limited to {', '.join(issued.teams)}" if issued.teams else ""
+    err.print(
+        f"Created {issued.role} key #{issued.id} for {issued.name!r}{scope}. Store it now: it is not shown again."
+    )
     typer.echo(issued.secret)
 
 

@@ -15,6 +15,7 @@ from models.quarantine import QuarantinedRecord
 from models.report import Report, ReportDelivery
 from models.sprint import Sprint, SprintMembership
 from models.sync_state import SyncCursor, SyncRun
+from models.view_summary import HygieneSnapshot, ItemTally, ViewSnapshot
 from models.webhook import WebhookEvent
 from models.webhook_subscription import WebhookSubscription
 from models.work_item import Link, Transition, WorkItem, WorkItemLabel
@@ -26,6 +27,8 @@ __all__ = [
     "Connection",
     "Container",
     "Finding",
+    "HygieneSnapshot",
+    "ItemTally",
     "JobLease",
     "Link",
     "Person",
@@ -38,6 +41,7 @@ __all__ = [
     "SyncCursor",
     "SyncRun",
     "Transition",
+    "ViewSnapshot",
     "WebhookEvent",
     "WebhookSubscription",
     "WorkItem",

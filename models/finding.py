@@ -30,6 +30,7 @@ class Finding(SQLModel, table=True):
         Index("ix_finding_rule_resolved", "rule_id", "resolved_at"),
         Index("ix_finding_team_resolved", "team", "resolved_at"),
         Index("ix_finding_work_item", "work_item_id"),
+        Index("ix_finding_last_seen", "last_seen_at"),  # the planning views' findings watermark (api/)
     )
 
     id: int | None = big_pk()

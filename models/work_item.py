@@ -25,7 +25,7 @@ class WorkItem(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("connection_id", "external_id", name="uq_work_item_connection_external"),
         Index("ix_work_item_status", "status_category", "deleted_at"),
-        Index("ix_work_item_container_status", "container_id", "status_category"),
+        Index("ix_work_item_container_status_updated", "container_id", "status_category", "source_updated_at"),
         Index("ix_work_item_assignee_status", "assignee_person_id", "status_category"),
         Index("ix_work_item_source_updated", "source_updated_at"),
         Index("ix_work_item_source_created", "source_created_at"),

@@ -38,7 +38,7 @@ def team_board(
         teams = sorted(list_team_names(session, policy))
         chosen = form.choice("Team", team, teams) if team else (teams[0] if teams else None)
         if chosen is not None:
-            board = load_team_board(session, policy, chosen, cards_per_column=CARDS_PER_COLUMN, now=now)
+            board = load_team_board(session, database, policy, chosen, cards_per_column=CARDS_PER_COLUMN, now=now)
     return render_page(
         request,
         "board.html",

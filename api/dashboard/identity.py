@@ -54,6 +54,8 @@ def current_viewer(request: Request, state: StateDep) -> Viewer:
     """The signed-in viewer; raises ``SignInRequired`` without a live session."""
     session = open_session(state.secret_box, request.cookies.get(COOKIE_NAME), state.clock())
     identity = resolve_api_key(state.database, session.api_key) if session is not None else None
+    if identity is not None and identity.teams is not None:
+        identity = None  # team-scoped keys never open the dashboard (see signin.py)
     if session is None or identity is None:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         raise SignInRequired(target)

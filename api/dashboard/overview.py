@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
+from api.auth.scope import WHOLE_ORGANISATION
 from api.dashboard.charts import findings_by_rule_chart, hygiene_trend_chart
 from api.dashboard.identity import ViewerDep
 from api.dashboard.templating import render_page
@@ -49,7 +50,7 @@ def overview(
     """Scores, sync health and findings by rule on one page."""
     key = viewer.identity
     with database.read_session() as session:
-        hygiene = compute_hygiene(session, policy, by="team", now=now)
+        hygiene = compute_hygiene(database, policy, by="team", now=now)
         health_findings: list[FindingPublic] = []
         for rule in SYNC_HEALTH_RULES:
             found, _ = read_finding_page(
@@ -61,16 +62,18 @@ def overview(
                 now=now,
             )
             health_findings.extend(found)
-    runs = list_sync_runs(request, database, key, limit=200, format="json")
+    runs = list_sync_runs(request, database, key, WHOLE_ORGANISATION, limit=200, format="json")
     rules = list_rules(request, database, policy, catalogue, key, format="json")
-    reports = list_reports(request, database, key, team_scope="*", limit=TREND_REPORTS, format="json")
+    reports = list_reports(
+        request, database, key, WHOLE_ORGANISATION, team_scope="*", limit=TREND_REPORTS, format="json"
+    )
     # format="json" never streams CSV: these are the models.
     assert isinstance(runs, SyncRunPage)
     assert isinstance(rules, list)
     assert isinstance(reports, ReportPage)
     contents: list[tuple[str, dict[str, Any]]] = []
     for summary in reports.items:
-        body = get_report(summary.id, database, key, format="json").body
+        body = get_report(summary.id, database, key, WHOLE_ORGANISATION, format="json").body
         content = json.loads(bytes(body))
         if isinstance(content, dict):
             contents.append((summary.report_date.isoformat(), content))

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from api.auth.scope import WHOLE_ORGANISATION
 from api.dashboard.filters import query_string
 from api.dashboard.identity import ViewerDep
 from api.dashboard.templating import render_page
@@ -31,10 +32,12 @@ def report_archive(
     """Stored reports with links to their HTML, Markdown and JSON."""
     errors: list[str] = []
     try:
-        page = list_reports(request, database, viewer.identity, limit=PAGE_SIZE, cursor=cursor, format="json")
+        page = list_reports(
+            request, database, viewer.identity, WHOLE_ORGANISATION, limit=PAGE_SIZE, cursor=cursor, format="json"
+        )
     except HTTPException:
         errors.append("The page link has expired: showing the newest reports.")
-        page = list_reports(request, database, viewer.identity, limit=PAGE_SIZE, format="json")
+        page = list_reports(request, database, viewer.identity, WHOLE_ORGANISATION, limit=PAGE_SIZE, format="json")
     assert isinstance(page, ReportPage)  # format="json" never streams CSV
     return render_page(
         request,
@@ -58,7 +61,7 @@ def report_content(
 ) -> Response:
     """One stored report as the API serves it (HTML under a no-script content policy)."""
     try:
-        return get_report(report_id, database, viewer.identity, format=format)
+        return get_report(report_id, database, viewer.identity, WHOLE_ORGANISATION, format=format)
     except HTTPException:
         return render_page(
             request, "not_found.html", title="Not found", viewer=viewer, what=f"report {report_id}", status_code=404

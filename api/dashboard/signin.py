@@ -42,14 +42,20 @@ def sign_in(
     check_same_origin(request)
     key = api_key.strip()
     identity = resolve_api_key(state.database, key) if key else None
+    error = None
     if identity is None:
+        error = "That API key is not valid. Create one with `baton apikey create`."
+    elif identity.teams is not None:
+        # The pages show the whole organisation; a team-scoped key is for the API, which filters by its teams.
+        error = "That key is scoped to teams and can only be used with the API; sign in with an unscoped key."
+    if error is not None:
         return render_page(
             request,
             "sign_in.html",
             title="Sign in",
             viewer=None,
             next_path=safe_next(next),
-            error="That API key is not valid. Create one with `baton apikey create`.",
+            error=error,
             status_code=status.HTTP_401_UNAUTHORIZED,
         )
     cookie, _session = seal_session(state.secret_box, key, state.clock())

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from api.auth.scope import WHOLE_ORGANISATION
 from api.dashboard.identity import ViewerDep
 from api.dashboard.templating import render_page
 from api.deps import DatabaseDep
@@ -23,7 +24,9 @@ SCOPE_CREEP_PERCENT = 20.0
 @router.get("/sprints", response_class=HTMLResponse)
 def active_sprints(request: Request, viewer: ViewerDep, database: DatabaseDep, policy: PolicyDep) -> HTMLResponse:
     """Every active sprint with its scope figures (up to 500)."""
-    page = list_sprints(request, database, policy, viewer.identity, state="active", limit=500, format="json")
+    page = list_sprints(
+        request, database, policy, viewer.identity, WHOLE_ORGANISATION, state="active", limit=500, format="json"
+    )
     assert isinstance(page, SprintPage)  # format="json" never streams CSV
     sprints = sorted(page.items, key=lambda s: (-s.added_percent, s.name))
     return render_page(

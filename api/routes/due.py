@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
 from api.auth.deps import ViewerDep
+from api.auth.scope import ScopeDep
 from api.csv import CSV_RESPONSE, csv_response, wants_csv
 from api.deps import DatabaseDep
 from api.routes.common import VIEWER_RESPONSES, NowDep, PolicyDep
@@ -59,6 +60,7 @@ def list_due(
     policy: PolicyDep,
     now: NowDep,
     _key: ViewerDep,
+    scope: ScopeDep,
     days: Annotated[int, Query(ge=0, le=366, description="How many days ahead count as upcoming.")] = 14,
     bucket: Annotated[DueBucket, Query(description="overdue, upcoming, or all (default).")] = "all",
     team: Annotated[
@@ -78,7 +80,13 @@ def list_due(
 ) -> DuePage | StreamingResponse:
     """Open items with a due date before today (overdue) or within `days` (upcoming), earliest first."""
     today = today_for(now, policy, team)
-    filters = ItemFilters(team=team, assignee=assignee, source=str(source) if source else None, connection=connection)
+    filters = ItemFilters(
+        team=team,
+        assignee=assignee,
+        source=str(source) if source else None,
+        connection=connection,
+        visible_teams=scope.teams,
+    )
     after = decode_cursor(cursor, DUE_SORT) if cursor is not None else None
     if wants_csv(request, format):
         return csv_response(

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
 from api.auth.deps import ViewerDep
+from api.auth.scope import ScopeDep
 from api.csv import CSV_RESPONSE, csv_response, wants_csv
 from api.deps import DatabaseDep
 from api.routes.common import VIEWER_RESPONSES, PolicyDep
@@ -32,6 +33,7 @@ def list_epics(
     database: DatabaseDep,
     policy: PolicyDep,
     _key: ViewerDep,
+    scope: ScopeDep,
     state: Annotated[Literal["open", "done", "all"], Query(description="open (default), done or all.")] = "open",
     source: Annotated[Vendor | None, Query(description="Only epics in this tool.")] = None,
     connection: Annotated[str | None, text_query("Only epics of this connection.", example="jira")] = None,
@@ -57,6 +59,7 @@ def list_epics(
         connection=connection,
         team=team,
         q=q,
+        visible_teams=scope.teams,
     )
     after = decode_cursor(cursor, EPIC_SORT) if cursor is not None else None
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, status
 from fastapi.responses import StreamingResponse
 
 from api.auth.deps import AdminDep, ViewerDep
+from api.auth.scope import ScopeDep
 from api.csv import CSV_RESPONSE, csv_response, wants_csv
 from api.deps import DatabaseDep
 from api.routes.common import ADMIN_RESPONSES, BODY_RESPONSES, NOT_FOUND, VIEWER_RESPONSES, NowDep, problem
@@ -26,6 +27,7 @@ from api.views.findings import (
     read_finding_page,
     set_snooze,
 )
+from api.views.hygiene import forget_finding_weights
 from api.views.keyset import decode_cursor, encode_cursor
 from api.views.params import MAX_ID, FormatParam, IdPath, LimitParam, text_query
 from models.db import Database
@@ -45,6 +47,7 @@ def list_findings(
     database: DatabaseDep,
     now: NowDep,
     _key: ViewerDep,
+    scope: ScopeDep,
     rule: Annotated[
         str | None, Query(pattern=RULE_PATTERN, description="Only this rule (R01…R20, SH01…).", examples=["R02"])
     ] = None,
@@ -71,6 +74,7 @@ def list_findings(
         state=state,
         snoozed=snoozed,
         work_item=work_item,
+        visible_teams=scope.teams,
     )
     sort_key = FINDING_SORTS[sort]
     after = decode_cursor(cursor, sort_key) if cursor is not None else None
@@ -90,10 +94,12 @@ def list_findings(
 @router.get(
     "/{finding_id}", response_model=FindingPublic, summary="One finding", responses={**VIEWER_RESPONSES, **NOT_FOUND}
 )
-def get_finding(finding_id: IdPath, database: DatabaseDep, now: NowDep, _key: ViewerDep) -> FindingPublic:
+def get_finding(
+    finding_id: IdPath, database: DatabaseDep, now: NowDep, _key: ViewerDep, scope: ScopeDep
+) -> FindingPublic:
     """The finding with its subject, message, details and lifecycle."""
     with database.read_session() as session:
-        finding = load_finding(session, finding_id, now)
+        finding = load_finding(session, finding_id, now, visible_teams=scope.teams)
     if finding is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"No finding {finding_id}.")
     return finding
@@ -135,6 +141,8 @@ def _apply_snooze(
         changed = set_snooze(session, finding_id, until, reason)
         session.commit()
         finding = load_finding(session, finding_id, now)
+    if changed:
+        forget_finding_weights(database)  # hygiene counts snoozed findings differently
     if finding is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"No finding {finding_id}.")
     if not changed:

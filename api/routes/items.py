@@ -7,8 +7,10 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request, status
 from fastapi.responses import StreamingResponse
+from sqlalchemy import select
 
 from api.auth.deps import ViewerDep
+from api.auth.scope import ScopeDep
 from api.csv import CSV_RESPONSE, csv_response, wants_csv
 from api.deps import DatabaseDep
 from api.routes.common import NOT_FOUND, VIEWER_RESPONSES, PolicyDep
@@ -20,6 +22,7 @@ from api.views.items import (
     ItemPage,
     count_items,
     item_conditions,
+    item_partitions,
     iter_item_batches,
     load_item_detail,
     read_item_page,
@@ -35,6 +38,7 @@ from api.views.params import (
     text_query,
 )
 from models.enums import ItemType, StatusCategory, Vendor
+from models.tables import ITEMS
 
 __all__ = ["router"]
 
@@ -55,6 +59,7 @@ def list_items(
     database: DatabaseDep,
     policy: PolicyDep,
     _key: ViewerDep,
+    scope: ScopeDep,
     source: Annotated[Vendor | None, Query(description="Only items from this tool.")] = None,
     connection: Annotated[str | None, text_query("Only items of this connection (by name).", example="jira")] = None,
     team: Annotated[str | None, text_query("Only items in containers this team owns.", example="payments")] = None,
@@ -119,6 +124,7 @@ def list_items(
         due_before=due_before,
         q=q,
         include_deleted=include_deleted,
+        visible_teams=scope.teams,
     )
     sort_key = ITEM_SORTS[sort]
     after = decode_cursor(cursor, sort_key) if cursor is not None else None
@@ -127,7 +133,10 @@ def list_items(
         return csv_response(ITEM_CSV_COLUMNS, batches, filename="items")
     with database.read_session() as session:
         where = item_conditions(session, filters, policy)
-        items, next_cursor = read_item_page(session, where, sort_key, limit=limit, cursor=after, policy=policy)
+        partitions = item_partitions(session, filters, policy)
+        items, next_cursor = read_item_page(
+            session, where, sort_key, limit=limit, cursor=after, policy=policy, partitions=partitions
+        )
         total = count_items(session, where) if include_total else None
     return ItemPage(
         items=items, next_cursor=encode_cursor(next_cursor) if next_cursor is not None else None, total=total
@@ -145,11 +154,17 @@ def get_item(
     database: DatabaseDep,
     policy: PolicyDep,
     _key: ViewerDep,
+    scope: ScopeDep,
     include_deleted: IncludeDeletedParam = False,
 ) -> ItemDetail:
     """The item, its status history (transitions), findings (open first), links both ways, labels and sprints."""
     with database.read_session() as session:
-        detail = load_item_detail(session, item_id, include_deleted=include_deleted, policy=policy)
+        visible = scope.item_condition(session, policy)
+        hidden = (
+            visible is not None
+            and session.execute(select(ITEMS.c.id).where(ITEMS.c.id == item_id, visible)).first() is None
+        )
+        detail = None if hidden else load_item_detail(session, item_id, include_deleted=include_deleted, policy=policy)
     if detail is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"No item {item_id}.")
     return detail

@@ -7,14 +7,18 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request, status
 from fastapi.responses import StreamingResponse
+from sqlalchemy import ColumnElement
+from sqlmodel import Session
 
 from api.auth.deps import ViewerDep
+from api.auth.scope import KeyScope, ScopeDep
 from api.csv import CSV_RESPONSE, csv_response, wants_csv
 from api.deps import DatabaseDep
 from api.routes.common import NOT_FOUND, VIEWER_RESPONSES, PolicyDep
 from api.views.keyset import Cursor, decode_cursor, encode_cursor
 from api.views.params import FormatParam, IdPath, LimitParam, text_query
 from api.views.people import PEOPLE_SORT, PersonPage, PersonWorkload, load_workload, people_conditions, read_people_page
+from core.policy import Policy
 from models.db import Database
 
 __all__ = ["router"]
@@ -24,12 +28,27 @@ router = APIRouter(prefix="/api/v1/people", tags=["people"])
 PEOPLE_CSV_COLUMNS = ("id", "display_name", "email", "is_bot", "open_items")
 
 
+def _visible(session: Session, policy: Policy | None, scope: KeyScope) -> ColumnElement[bool] | None:
+    return scope.item_condition(session, policy)
+
+
 def _all_people(
-    database: Database, q: str | None, include_bots: bool, cursor: Cursor | None
+    database: Database,
+    policy: Policy | None,
+    scope: KeyScope,
+    q: str | None,
+    include_bots: bool,
+    cursor: Cursor | None,
 ) -> Iterator[list[dict[str, Any]]]:
     while True:
         with database.read_session() as session:
-            people, cursor = read_people_page(session, people_conditions(q, include_bots), limit=1_000, cursor=cursor)
+            people, cursor = read_people_page(
+                session,
+                people_conditions(q, include_bots),
+                limit=1_000,
+                cursor=cursor,
+                visible=_visible(session, policy, scope),
+            )
         yield [p.model_dump() for p in people]
         if cursor is None:
             return
@@ -39,7 +58,9 @@ def _all_people(
 def list_people(
     request: Request,
     database: DatabaseDep,
+    policy: PolicyDep,
     _key: ViewerDep,
+    scope: ScopeDep,
     q: Annotated[str | None, text_query("Words in the name or e-mail.", example="ada")] = None,
     include_bots: Annotated[bool, Query(description="Include bot and automation accounts.")] = False,
     limit: LimitParam = 50,
@@ -52,9 +73,17 @@ def list_people(
     """People unified across tools (by e-mail and policy aliases), their accounts and their open items."""
     after = decode_cursor(cursor, PEOPLE_SORT) if cursor is not None else None
     if wants_csv(request, format):
-        return csv_response(PEOPLE_CSV_COLUMNS, _all_people(database, q, include_bots, after), filename="people")
+        return csv_response(
+            PEOPLE_CSV_COLUMNS, _all_people(database, policy, scope, q, include_bots, after), filename="people"
+        )
     with database.read_session() as session:
-        people, next_cursor = read_people_page(session, people_conditions(q, include_bots), limit=limit, cursor=after)
+        people, next_cursor = read_people_page(
+            session,
+            people_conditions(q, include_bots),
+            limit=limit,
+            cursor=after,
+            visible=_visible(session, policy, scope),
+        )
     return PersonPage(items=people, next_cursor=encode_cursor(next_cursor) if next_cursor else None)
 
 
@@ -69,11 +98,12 @@ def person_workload(
     database: DatabaseDep,
     policy: PolicyDep,
     _key: ViewerDep,
+    scope: ScopeDep,
     limit: Annotated[int, Query(ge=0, le=500, description="Open items listed (at most 500).")] = 100,
 ) -> PersonWorkload:
     """Open items assigned to the person in every tool, by status category and by tool, with story points."""
     with database.read_session() as session:
-        workload = load_workload(session, person_id, limit=limit, policy=policy)
+        workload = load_workload(session, person_id, limit=limit, policy=policy, visible_teams=scope.teams)
     if workload is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"No person {person_id}.")
     return workload

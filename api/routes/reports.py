@@ -11,10 +11,11 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from api.auth.deps import ViewerDep
+from api.auth.scope import ScopeDep
 from api.csv import CSV_RESPONSE, csv_response, wants_csv
 from api.deps import DatabaseDep
 from api.routes.common import NOT_FOUND, VIEWER_RESPONSES
-from api.views.keyset import SortKey, decode_cursor, encode_cursor, read_page
+from api.views.keyset import Cursor, SortKey, decode_cursor, encode_cursor, iter_batches, read_page
 from api.views.params import FormatParam, IdPath, LimitParam, text_query
 from models.tables import REPORT_DELIVERIES, REPORTS
 
@@ -62,6 +63,7 @@ def list_reports(
     request: Request,
     database: DatabaseDep,
     _key: ViewerDep,
+    scope: ScopeDep,
     team_scope: Annotated[str | None, text_query("Only this team (or `*`).", max_length=100, example="*")] = None,
     since: Annotated[date | None, Query(description="Only reports dated on or after this day.")] = None,
     limit: LimitParam = 50,
@@ -79,13 +81,18 @@ def list_reports(
         query = query.where(REPORTS.c.team_scope == team_scope)
     if since is not None:
         query = query.where(REPORTS.c.report_date >= since)
+    if scope.teams is not None:
+        query = query.where(REPORTS.c.team_scope.in_(sorted(scope.teams)))
     after = decode_cursor(cursor, REPORT_SORT) if cursor is not None else None
-    page_size = 100_000 if wants_csv(request, format) else limit
-    with database.read_session() as session:
-        rows, next_cursor = read_page(session, query, REPORT_SORT, REPORTS.c.id, limit=page_size, cursor=after)
-    reports = [ReportSummary.model_validate(dict(r._mapping)) for r in rows]
+
+    def fetch(page_cursor: Cursor | None, size: int = 1_000) -> tuple[list[ReportSummary], Cursor | None]:
+        with database.read_session() as session:
+            rows, next_page = read_page(session, query, REPORT_SORT, REPORTS.c.id, limit=size, cursor=page_cursor)
+        return [ReportSummary.model_validate(dict(r._mapping)) for r in rows], next_page
+
     if wants_csv(request, format):
-        return csv_response(REPORT_CSV_COLUMNS, [[r.model_dump() for r in reports]], filename="reports")
+        return csv_response(REPORT_CSV_COLUMNS, iter_batches(fetch, after), filename="reports")
+    reports, next_cursor = fetch(after, limit)
     return ReportPage(items=reports, next_cursor=encode_cursor(next_cursor) if next_cursor else None)
 
 
@@ -110,12 +117,13 @@ def get_report(
     report_id: IdPath,
     database: DatabaseDep,
     _key: ViewerDep,
+    scope: ScopeDep,
     format: Annotated[Literal["json", "md", "html"], Query(description="json (default), md or html.")] = "json",
 ) -> Response:
     """The report's content in the format asked for."""
     with database.read_session() as session:
         row = session.execute(select(REPORTS).where(REPORTS.c.id == report_id)).mappings().one_or_none()
-    if row is None:
+    if row is None or (scope.teams is not None and row["team_scope"] not in scope.teams):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"No report {report_id}.")
     if format == "md":
         return PlainTextResponse(row["content_md"], media_type="text/markdown; charset=utf-8")
@@ -130,11 +138,13 @@ def get_report(
     summary="A report's deliveries",
     responses={**VIEWER_RESPONSES, **NOT_FOUND},
 )
-def get_report_deliveries(report_id: IdPath, database: DatabaseDep, _key: ViewerDep) -> list[DeliveryStatus]:
+def get_report_deliveries(
+    report_id: IdPath, database: DatabaseDep, _key: ViewerDep, scope: ScopeDep
+) -> list[DeliveryStatus]:
     """Where the report was sent (Slack, e-mail, files) and how it went, one row per channel."""
     with database.read_session() as session:
-        exists = session.execute(select(REPORTS.c.id).where(REPORTS.c.id == report_id)).scalar_one_or_none()
-        if exists is None:
+        team_scope = session.execute(select(REPORTS.c.team_scope).where(REPORTS.c.id == report_id)).scalar_one_or_none()
+        if team_scope is None or (scope.teams is not None and team_scope not in scope.teams):
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"No report {report_id}.")
         rows = session.execute(
             select(REPORT_DELIVERIES)

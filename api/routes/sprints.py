@@ -9,6 +9,7 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy import ColumnElement, false, select
 
 from api.auth.deps import ViewerDep
+from api.auth.scope import ScopeDep
 from api.csv import CSV_RESPONSE, csv_response, wants_csv
 from api.deps import DatabaseDep
 from api.routes.common import VIEWER_RESPONSES, PolicyDep
@@ -33,6 +34,7 @@ def list_sprints(
     database: DatabaseDep,
     policy: PolicyDep,
     _key: ViewerDep,
+    scope: ScopeDep,
     state: Annotated[
         Literal["active", "closed", "future", "all"], Query(description="Sprint state (active by default).")
     ] = "active",
@@ -60,6 +62,11 @@ def list_sprints(
             if team is not None:
                 boards = team_container_ids(session, policy, team)
                 where.append(SPRINTS.c.board_container_id.in_(sorted(boards)) if boards else false())
+            if scope.teams is not None:
+                visible: set[int] = set()
+                for name in scope.teams:
+                    visible |= team_container_ids(session, policy, name)
+                where.append(SPRINTS.c.board_container_id.in_(sorted(visible)) if visible else false())
             return read_sprint_page(session, where, limit=size, cursor=page_cursor, grace=grace)
 
     if wants_csv(request, format):

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import select
+from sqlalchemy import false, select
 
 from api.auth.deps import ViewerDep
+from api.auth.scope import ScopeDep
 from api.csv import CSV_RESPONSE, csv_response, wants_csv
 from api.deps import DatabaseDep
 from api.routes.common import VIEWER_RESPONSES
@@ -62,27 +64,42 @@ def list_sync_runs(
     request: Request,
     database: DatabaseDep,
     _key: ViewerDep,
+    scope: ScopeDep,
     connection: Annotated[str | None, text_query("Only this connection.", max_length=100, example="jira")] = None,
     limit: Annotated[int, Query(ge=1, le=500, description="Page size (at most 500).")] = 50,
     cursor: Annotated[int | None, Query(ge=1, le=MAX_ID, description="`next_cursor` of the previous page.")] = None,
     format: FormatParam = None,
 ) -> SyncRunPage | StreamingResponse:
-    """Sync runs, newest first, with their counts and the last error (CSV: up to 100,000 runs)."""
-    csv = wants_csv(request, format)
-    query: Any = (
-        select(RUNS, CONNECTIONS.c.name.label("connection"))
-        .join(CONNECTIONS, CONNECTIONS.c.id == RUNS.c.connection_id)
-        .order_by(RUNS.c.id.desc())
-        .limit((100_000 if csv else limit) + 1)
-    )
-    if connection is not None:
-        query = query.where(CONNECTIONS.c.name == connection)
-    if cursor is not None:
-        query = query.where(RUNS.c.id < cursor)
-    with database.read_session() as session:
-        rows = session.execute(query).mappings().all()
-    if csv:
-        runs = [SyncRunPublic.model_validate(dict(row)).model_dump() for row in rows[:100_000]]
-        return csv_response(SYNC_RUN_CSV_COLUMNS, [runs], filename="sync-runs")
-    items = [SyncRunPublic.model_validate(dict(row)) for row in rows[:limit]]
-    return SyncRunPage(items=items, next_cursor=items[-1].id if len(rows) > limit else None)
+    """Sync runs, newest first, with their counts and the last error (CSV: every run, read 1,000 at a time)."""
+
+    def fetch(before: int | None, size: int) -> tuple[list[SyncRunPublic], int | None]:
+        query: Any = (
+            select(RUNS, CONNECTIONS.c.name.label("connection"))
+            .join(CONNECTIONS, CONNECTIONS.c.id == RUNS.c.connection_id)
+            .order_by(RUNS.c.id.desc())
+            .limit(size + 1)
+        )
+        if connection is not None:
+            query = query.where(CONNECTIONS.c.name == connection)
+        if before is not None:
+            query = query.where(RUNS.c.id < before)
+        if not scope.whole:
+            query = query.where(false())  # runs are about whole connections, not a team's data
+        with database.read_session() as session:
+            rows = session.execute(query).mappings().all()
+        runs = [SyncRunPublic.model_validate(dict(row)) for row in rows[:size]]
+        return runs, runs[-1].id if len(rows) > size else None
+
+    if wants_csv(request, format):
+
+        def batches() -> Iterator[list[dict[str, Any]]]:
+            before = cursor
+            while True:
+                runs, before = fetch(before, 1_000)
+                yield [run.model_dump() for run in runs]
+                if before is None:
+                    return
+
+        return csv_response(SYNC_RUN_CSV_COLUMNS, batches(), filename="sync-runs")
+    items, next_cursor = fetch(cursor, limit)
+    return SyncRunPage(items=items, next_cursor=next_cursor)

@@ -6,17 +6,19 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request, status
 from fastapi.responses import StreamingResponse
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from api.auth.deps import ViewerDep
+from api.auth.scope import ScopeDep
 from api.csv import CSV_RESPONSE, csv_response, wants_csv
 from api.deps import DatabaseDep
 from api.routes.common import NOT_FOUND, VIEWER_RESPONSES, NowDep, PolicyDep
 from api.views.board import TeamBoard, load_team_board
 from api.views.items import OPEN_CATEGORIES
 from api.views.params import SAFE_TEXT, FormatParam
-from api.views.teams import TeamContainer, TeamPublic, list_team_names, team_container_ids, team_scope
-from models.tables import CONNECTIONS, CONTAINERS, ITEMS
+from api.views.tallies import read_tallies, tallies_in
+from api.views.teams import TeamContainer, TeamPublic, list_team_names, team_container_ids, team_containers
+from models.tables import CONNECTIONS, CONTAINERS
 
 __all__ = ["router"]
 
@@ -30,12 +32,20 @@ TEAM_CSV_COLUMNS = ("name", "defined_in", "timezone", "containers", "open_items"
 
 @router.get("", response_model=list[TeamPublic], summary="Teams", responses={**VIEWER_RESPONSES, **CSV_RESPONSE})
 def list_teams(
-    request: Request, database: DatabaseDep, policy: PolicyDep, _key: ViewerDep, format: FormatParam = None
+    request: Request,
+    database: DatabaseDep,
+    policy: PolicyDep,
+    _key: ViewerDep,
+    scope: ScopeDep,
+    format: FormatParam = None,
 ) -> list[TeamPublic] | StreamingResponse:
     """Teams from the policy file and from containers tagged with a team, with their containers and open items."""
     teams: list[TeamPublic] = []
+    tallies = read_tallies(database)
     with database.read_session() as session:
         for name, defined_in in list_team_names(session, policy).items():
+            if not scope.allows_team(name):
+                continue
             ids = team_container_ids(session, policy, name)
             containers = [
                 TeamContainer.model_validate(dict(row))
@@ -52,15 +62,8 @@ def list_teams(
                     .order_by(CONTAINERS.c.id)
                 ).mappings()
             ]
-            open_items = session.execute(
-                select(func.count())
-                .select_from(ITEMS)
-                .where(
-                    team_scope(session, policy, name),
-                    ITEMS.c.deleted_at.is_(None),
-                    ITEMS.c.status_category.in_(OPEN_CATEGORIES),
-                )
-            ).scalar_one()
+            owned = team_containers(session, policy, name, owned=ids)
+            open_items = sum(t.items for t in tallies_in(tallies, scope=owned, categories=OPEN_CATEGORIES))
             team_policy = policy.teams.get(name) if policy is not None else None
             teams.append(
                 TeamPublic(
@@ -94,6 +97,7 @@ def team_board(
     policy: PolicyDep,
     now: NowDep,
     _key: ViewerDep,
+    scope: ScopeDep,
     cards_per_column: Annotated[int, Query(ge=0, le=100, description="Cards listed per category column.")] = 10,
     format: FormatParam = None,
 ) -> TeamBoard | StreamingResponse:
@@ -102,9 +106,9 @@ def team_board(
     CSV lists the raw-status columns.
     """
     with database.read_session() as session:
-        if team not in list_team_names(session, policy):
+        if not scope.allows_team(team) or team not in list_team_names(session, policy):
             raise HTTPException(status.HTTP_404_NOT_FOUND, "No such team.")
-        board = load_team_board(session, policy, team, cards_per_column=cards_per_column, now=now)
+        board = load_team_board(session, database, policy, team, cards_per_column=cards_per_column, now=now)
     if wants_csv(request, format):
         return csv_response(BOARD_CSV_COLUMNS, [[s.model_dump() for s in board.statuses]], filename="board")
     return board

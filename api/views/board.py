@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import func, select
 from sqlmodel import Session
 
-from api.views.items import ITEM_SORTS, ItemFilters, ItemSummary, item_conditions, read_item_page
-from api.views.teams import team_scope
+from api.views.items import (
+    ITEM_SORTS,
+    ItemFilters,
+    ItemSummary,
+    item_conditions,
+    item_rows,
+    scope_partitions,
+    summarise_items,
+)
+from api.views.keyset import read_page
+from api.views.tallies import read_tallies, tallies_in
+from api.views.teams import scope_condition, team_containers
 from core.policy import Policy
+from models.db import Database
 from models.enums import StatusCategory
 from models.tables import ITEMS
 
@@ -55,55 +67,66 @@ def _limit(limits: dict[str, int], name: str) -> int | None:
 
 
 def load_team_board(
-    session: Session, policy: Policy | None, team: str, *, cards_per_column: int, now: datetime
+    session: Session,
+    database: Database,
+    policy: Policy | None,
+    team: str,
+    *,
+    cards_per_column: int,
+    now: datetime,
 ) -> TeamBoard:
-    """Counts per category and raw status, and the newest ``cards_per_column`` cards of each category."""
-    scope = [team_scope(session, policy, team), ITEMS.c.deleted_at.is_(None)]
+    """Counts per category and raw status (from the live tallies), and the newest ``cards_per_column`` cards of each
+    category (a keyset page per column)."""
+    containers = team_containers(session, policy, team)
+    scope = [scope_condition(containers), ITEMS.c.deleted_at.is_(None)]
     limits = dict(policy.teams[team].wip_limits) if policy is not None and team in policy.teams else {}
-    by_category = {
-        str(category): (int(count), float(points or 0))
-        for category, count, points in session.execute(
-            select(ITEMS.c.status_category, func.count(), func.sum(ITEMS.c.estimate))
-            .where(*scope)
-            .group_by(ITEMS.c.status_category)
-        )
-    }
+    tallies = tallies_in(read_tallies(database), scope=containers)
+    by_category: dict[str, tuple[int, float]] = defaultdict(lambda: (0, 0.0))
+    by_status: dict[tuple[str, str, str], int] = defaultdict(int)
+    for tally in tallies:
+        count, points = by_category[tally.status_category]
+        by_category[tally.status_category] = (count + tally.items, points + tally.points)
+        by_status[(tally.source, tally.status_raw, tally.status_category)] += tally.items
+    sort = ITEM_SORTS["-updated"]
+    partitions = scope_partitions(containers)
+    heads: dict[str, list[Any]] = {}
+    for category in CATEGORY_ORDER:
+        if by_category.get(category, (0, 0.0))[0] and cards_per_column:
+            where = item_conditions(session, ItemFilters(status_categories=(category,)), policy) + scope
+            rows, _ = read_page(
+                session, item_rows(where), sort, ITEMS.c.id, limit=cards_per_column, cursor=None, partitions=partitions
+            )
+            heads[category] = [r._mapping for r in rows]
+    # One summary pass (people, containers, labels, findings) for every column's cards together.
+    summaries = {s.id: s for s in summarise_items(session, [r for rows in heads.values() for r in rows], policy)}
     columns = []
     for category in CATEGORY_ORDER:
         count, points = by_category.get(category, (0, 0.0))
-        cards: list[ItemSummary] = []
-        if count and cards_per_column:
-            where = item_conditions(session, ItemFilters(status_categories=(category,)), policy) + scope
-            cards, _ = read_item_page(
-                session, where, ITEM_SORTS["-updated"], limit=cards_per_column, cursor=None, policy=policy
-            )
+        cards = [summaries[int(r["id"])] for r in heads.get(category, [])]
         limit = _limit(limits, category)
         columns.append(
             BoardColumn(
                 category=category,
                 count=count,
-                estimate_total=points,
+                estimate_total=round(points, 6),
                 wip_limit=limit,
                 over_limit=limit is not None and count > limit,
                 cards=cards,
             )
         )
     statuses = []
-    for source, raw, category, count in session.execute(
-        select(ITEMS.c.source, ITEMS.c.status_raw, ITEMS.c.status_category, func.count())
-        .where(*scope)
-        .group_by(ITEMS.c.source, ITEMS.c.status_raw, ITEMS.c.status_category)
-        .order_by(ITEMS.c.source, ITEMS.c.status_raw)
-    ):
-        limit = _limit(limits, str(raw))
+    for (source, raw, category), count in by_status.items():
+        if count <= 0:
+            continue
+        limit = _limit(limits, raw)
         statuses.append(
             StatusColumn(
-                source=str(source),
-                status=str(raw),
-                category=str(category),
-                count=int(count),
+                source=source,
+                status=raw,
+                category=category,
+                count=count,
                 wip_limit=limit,
-                over_limit=limit is not None and int(count) > limit,
+                over_limit=limit is not None and count > limit,
             )
         )
     statuses.sort(

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, select
 from sqlmodel import Session
 
 from api.views.items import ITEM_SORTS, ItemSummary, read_item_page
@@ -58,16 +58,18 @@ def _children(session: Session, epics: Sequence[ItemSummary]) -> dict[int, dict[
     columns = (ITEMS.c.id, ITEMS.c.source, ITEMS.c.status_category, ITEMS.c.estimate)
     for key, epic_of in by_connection.items():
         externals = sorted(epic_of)
-        for child in session.execute(
-            select(*columns, ITEMS.c.epic_external_id, ITEMS.c.parent_external_id).where(
-                ITEMS.c.connection_id == ids_of_connection[key],
-                ITEMS.c.deleted_at.is_(None),
-                or_(ITEMS.c.epic_external_id.in_(externals), ITEMS.c.parent_external_id.in_(externals)),
-            )
-        ):
-            for ref in {child.epic_external_id, child.parent_external_id}:
-                if ref in epic_of and epic_of[ref] != child.id:
-                    children[epic_of[ref]][int(child.id)] = child
+        # One query per reference column, so each uses its (connection, reference) index (an OR would not).
+        for reference in (ITEMS.c.epic_external_id, ITEMS.c.parent_external_id):
+            for child in session.execute(
+                select(*columns, ITEMS.c.epic_external_id, ITEMS.c.parent_external_id).where(
+                    ITEMS.c.connection_id == ids_of_connection[key],
+                    reference.in_(externals),
+                    ITEMS.c.deleted_at.is_(None),
+                )
+            ):
+                for ref in {child.epic_external_id, child.parent_external_id}:
+                    if ref in epic_of and epic_of[ref] != child.id:
+                        children[epic_of[ref]][int(child.id)] = child
     for child in session.execute(
         select(*columns, LINKS.c.target_item_id)
         .join(LINKS, LINKS.c.source_item_id == ITEMS.c.id)

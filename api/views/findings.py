@@ -89,6 +89,7 @@ class FindingFilters(BaseModel):
     state: FindingState = "open"
     snoozed: bool | None = None
     work_item: int | None = None
+    visible_teams: frozenset[str] | None = None
 
 
 def finding_conditions(filters: FindingFilters, now: datetime) -> list[ColumnElement[bool]]:
@@ -110,6 +111,8 @@ def finding_conditions(filters: FindingFilters, now: datetime) -> list[ColumnEle
         where.append(or_(FINDINGS.c.snoozed_until.is_(None), FINDINGS.c.snoozed_until <= now))
     if filters.work_item is not None:
         where.append(FINDINGS.c.work_item_id == filters.work_item)
+    if filters.visible_teams is not None:
+        where.append(FINDINGS.c.team.in_(sorted(filters.visible_teams)))
     return where
 
 
@@ -160,9 +163,14 @@ def iter_finding_batches(
             return
 
 
-def load_finding(session: Session, finding_id: int, now: datetime) -> FindingPublic | None:
-    """One finding, or ``None``."""
-    row = session.execute(_query([FINDINGS.c.id == finding_id])).mappings().one_or_none()
+def load_finding(
+    session: Session, finding_id: int, now: datetime, *, visible_teams: frozenset[str] | None = None
+) -> FindingPublic | None:
+    """One finding, or ``None`` (also when it is filed under a team outside ``visible_teams``)."""
+    where = [FINDINGS.c.id == finding_id]
+    if visible_teams is not None:
+        where.append(FINDINGS.c.team.in_(sorted(visible_teams)))
+    row = session.execute(_query(where)).mappings().one_or_none()
     return _public(row, now) if row is not None else None
 
 

@@ -9,11 +9,12 @@ from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import ColumnElement, Select, exists, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, exists, false, func, or_, select, union
 from sqlmodel import Session
 
 from api.views.keyset import Cursor, SortKey, read_page
-from api.views.teams import container_teams, team_scope
+from api.views.tallies import TeamContainers
+from api.views.teams import container_teams, scope_condition, team_containers, team_scope, teams_containers
 from core.policy import Policy
 from models.db import Database
 from models.enums import StatusCategory
@@ -40,9 +41,13 @@ __all__ = [
     "ItemSummary",
     "count_items",
     "item_conditions",
+    "item_partitions",
+    "item_rows",
     "iter_item_batches",
     "load_item_detail",
+    "narrowed_to_ids",
     "read_item_page",
+    "scope_partitions",
     "summarise_items",
 ]
 
@@ -156,6 +161,7 @@ class ItemFilters:
     due_before: date | None = None
     q: str | None = None
     include_deleted: bool = False
+    visible_teams: frozenset[str] | None = None
     extra: tuple[ColumnElement[bool], ...] = field(default=())
 
 
@@ -170,17 +176,47 @@ def _epic_children(session: Session, epic_id: int) -> ColumnElement[bool]:
     ).one_or_none()
     if epic is None:
         return false()
-    linked = select(LINKS.c.source_item_id).where(LINKS.c.target_item_id == epic_id)
-    return or_(
-        (ITEMS.c.connection_id == epic.connection_id) & (ITEMS.c.epic_external_id == epic.external_id),
-        (ITEMS.c.connection_id == epic.connection_id) & (ITEMS.c.parent_external_id == epic.external_id),
-        ITEMS.c.id.in_(linked),
+    # A union of three indexed lookups (an OR of them would scan the connection's items).
+    children = union(
+        select(ITEMS.c.id).where(
+            ITEMS.c.connection_id == epic.connection_id, ITEMS.c.epic_external_id == epic.external_id
+        ),
+        select(ITEMS.c.id).where(
+            ITEMS.c.connection_id == epic.connection_id, ITEMS.c.parent_external_id == epic.external_id
+        ),
+        select(LINKS.c.source_item_id).where(LINKS.c.target_item_id == epic_id),
     )
+    return ITEMS.c.id.in_(children)
+
+
+ID_LIST_LIMIT = 5_000
+
+
+class _IdList(list[ColumnElement[bool]]):
+    """WHERE clauses, one of which narrows the items to a short list of ids."""
+
+
+def _id_in(session: Session, ids: Select[Any]) -> tuple[ColumnElement[bool], bool]:
+    """``ITEMS.id IN ids``: as a list of ids when there are at most ``ID_LIST_LIMIT`` (then ``True``: pages are
+    ordered from the ids' sort values, so a selective label or rule never walks the sort index probing each item),
+    else as a subquery."""
+    found = session.execute(ids.distinct().limit(ID_LIST_LIMIT + 1)).scalars().all()
+    if len(found) <= ID_LIST_LIMIT:
+        return (ITEMS.c.id.in_(sorted(int(i) for i in found)) if found else false()), True
+    return ITEMS.c.id.in_(ids), False
+
+
+def narrowed_to_ids(where: Sequence[ColumnElement[bool]]) -> bool:
+    """Whether :func:`item_conditions` narrowed the items to a short list of ids."""
+    return isinstance(where, _IdList)
 
 
 def item_conditions(session: Session, filters: ItemFilters, policy: Policy | None) -> list[ColumnElement[bool]]:
     """The WHERE clauses of ``filters`` (ids of teams, connections and epics resolved first)."""
     where: list[ColumnElement[bool]] = list(filters.extra)
+    narrowed = False
+    if filters.visible_teams is not None:
+        where.append(scope_condition(teams_containers(session, policy, filters.visible_teams)))
     if not filters.include_deleted:
         where.append(ITEMS.c.deleted_at.is_(None))
     if filters.source is not None:
@@ -201,7 +237,9 @@ def item_conditions(session: Session, filters: ItemFilters, policy: Policy | Non
     elif filters.assignee is not None:
         where.append(ITEMS.c.assignee_person_id == int(filters.assignee))
     if filters.label is not None:
-        where.append(exists().where(LABELS.c.label == filters.label, LABELS.c.work_item_id == ITEMS.c.id))
+        condition, listed = _id_in(session, select(LABELS.c.work_item_id).where(LABELS.c.label == filters.label))
+        where.append(condition)
+        narrowed |= listed
     if filters.type is not None:
         where.append(ITEMS.c.type == filters.type)
     if filters.sprint is not None:
@@ -219,17 +257,46 @@ def item_conditions(session: Session, filters: ItemFilters, policy: Policy | Non
     elif filters.has_finding is False:
         where.append(~exists().where(FINDINGS.c.resolved_at.is_(None), FINDINGS.c.work_item_id == ITEMS.c.id))
     if filters.rule is not None:
-        where.append(ITEMS.c.id.in_(open_findings.where(FINDINGS.c.rule_id == filters.rule)))
+        condition, listed = _id_in(session, open_findings.where(FINDINGS.c.rule_id == filters.rule))
+        where.append(condition)
+        narrowed |= listed
     if filters.updated_since is not None:
         where.append(ITEMS.c.source_updated_at >= filters.updated_since)
     if filters.due_before is not None:
         where.append(ITEMS.c.due < filters.due_before)
     if filters.q is not None:
         where.append(or_(ITEMS.c.key == filters.q, ITEMS.c.title.ilike(_like_pattern(filters.q), escape="\\")))
-    return where
+    return _IdList(where) if narrowed else where
 
 
-def _base_query(where: Sequence[ColumnElement[bool]]) -> Select[Any]:
+MAX_PARTITIONS = 24
+
+
+def scope_partitions(scope: TeamContainers) -> list[ColumnElement[bool]] | None:
+    """One condition per container of a team's scope (``None`` when there are too many to read one by one)."""
+    if not 0 < len(scope.primary) + len(scope.subs) <= MAX_PARTITIONS:
+        return None
+    return [ITEMS.c.container_id == c for c in sorted(scope.primary)] + [
+        ITEMS.c.subcontainer_id == s for s in sorted(scope.subs)
+    ]
+
+
+def item_partitions(session: Session, filters: ItemFilters, policy: Policy | None) -> list[ColumnElement[bool]] | None:
+    """Disjoint per-container conditions covering the items ``filters`` select, when a team or container narrows
+    them (each then reads through its (container, category, updated) index range); ``None`` otherwise."""
+    if filters.team is not None:
+        return scope_partitions(team_containers(session, policy, filters.team))
+    if filters.container is not None:
+        return [
+            ITEMS.c.container_id == filters.container,
+            (ITEMS.c.subcontainer_id == filters.container)
+            & or_(ITEMS.c.container_id.is_(None), ITEMS.c.container_id != filters.container),
+        ]
+    return None
+
+
+def item_rows(where: Sequence[ColumnElement[bool]]) -> Select[Any]:
+    """The item columns a summary needs, for the items matching ``where``."""
     return select(*_ITEM_COLUMNS).where(*where)
 
 
@@ -325,9 +392,19 @@ def read_item_page(
     limit: int,
     cursor: Cursor | None,
     policy: Policy | None,
+    partitions: Sequence[ColumnElement[bool]] | None = None,
 ) -> tuple[list[ItemSummary], Cursor | None]:
-    """One page of items after ``cursor``."""
-    rows, next_cursor = read_page(session, _base_query(where), sort, ITEMS.c.id, limit=limit, cursor=cursor)
+    """One page of items after ``cursor`` (``partitions``: see :func:`api.views.keyset.read_page`)."""
+    rows, next_cursor = read_page(
+        session,
+        item_rows(where),
+        sort,
+        ITEMS.c.id,
+        limit=limit,
+        cursor=cursor,
+        partitions=partitions,
+        candidates=narrowed_to_ids(where),
+    )
     return summarise_items(session, [r._mapping for r in rows], policy), next_cursor
 
 
@@ -344,7 +421,10 @@ def iter_item_batches(
     while True:
         with database.read_session() as session:
             where = item_conditions(session, filters, policy)
-            items, cursor = read_item_page(session, where, sort, limit=batch_size, cursor=cursor, policy=policy)
+            partitions = item_partitions(session, filters, policy)
+            items, cursor = read_item_page(
+                session, where, sort, limit=batch_size, cursor=cursor, policy=policy, partitions=partitions
+            )
         yield [item.model_dump() for item in items]
         if cursor is None:
             return

@@ -11,13 +11,13 @@ import base64
 import binascii
 import json
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, Literal
 
 from fastapi import HTTPException, status
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Row, Select, and_, or_
+from sqlalchemy import ColumnElement, Row, Select, String, and_, or_, select, type_coerce
 from sqlmodel import Session
 
 from api.views.params import MAX_ID, to_utc
@@ -111,6 +111,74 @@ def _phase_query(
     return query.order_by(id_column.desc() if sort.descending else id_column.asc())
 
 
+def _merged(
+    session: Session,
+    query: Select[Any],
+    partitions: Sequence[ColumnElement[bool]],
+    sort: SortKey,
+    id_column: ColumnElement[Any],
+    phase: Literal["v", "n"],
+    wanted: int,
+) -> list[Row[Any]]:
+    rows: list[Row[Any]] = []
+    for partition in partitions:
+        rows.extend(session.execute(query.where(partition).limit(wanted)).all())
+
+    def order(row: Row[Any]) -> tuple[Any, ...]:
+        mapping = row._mapping
+        return (mapping["_sort_value"], mapping[id_column]) if phase == "v" else (mapping[id_column],)
+
+    rows.sort(key=order, reverse=sort.descending)
+    return rows[:wanted]
+
+
+def _after_cursor(sort: SortKey, cursor: Cursor | None, value: Any, row_id: int) -> bool:
+    if cursor is None:
+        return True
+    if cursor.phase == "n":
+        return value is None and (row_id < cursor.last_id if sort.descending else row_id > cursor.last_id)
+    if value is None:
+        return True
+    if sort.descending:
+        return bool(value < cursor.value or (value == cursor.value and row_id < cursor.last_id))
+    return bool(value > cursor.value or (value == cursor.value and row_id > cursor.last_id))
+
+
+def _read_candidates(
+    session: Session,
+    base: Select[Any],
+    sort: SortKey,
+    id_column: ColumnElement[Any],
+    *,
+    limit: int,
+    cursor: Cursor | None,
+) -> list[Row[Any]]:
+    """The page's rows when ``base`` is narrowed to a short list of ids: their sort values are read through the
+    primary key and ordered here, then only the page's rows are read in full."""
+    # The stored values, as the database compares them (no per-row conversion to Python objects on SQLite, where
+    # datetimes are text); the cursor's value is put in the same form to compare with them.
+    dialect = session.get_bind().dialect
+    raw = type_coerce(sort.column, String())
+    keys = session.execute(base.with_only_columns(id_column, raw).order_by(None)).all()
+    valued = sorted(((v, int(i)) for i, v in keys if v is not None), reverse=sort.descending)
+    nulls = sorted((int(i) for i, v in keys if v is None), reverse=sort.descending)
+    ordered = [(v, i) for v, i in valued] + [(None, i) for i in nulls]
+    if cursor is not None and cursor.value is not None:
+        to_stored = sort.column.type.dialect_impl(dialect).bind_processor(dialect)
+        cursor = replace(cursor, value=to_stored(cursor.value) if to_stored is not None else cursor.value)
+    wanted = [i for v, i in ordered if _after_cursor(sort, cursor, v, i)][: limit + 1]
+    if not wanted:
+        return []
+    # Only the ids: ``base``'s filters are already applied, and repeating them lets a planner misjudge the rows.
+    page = (
+        select(*base.selected_columns, sort.column.label("_sort_value"))
+        .select_from(*base.get_final_froms())
+        .where(id_column.in_(wanted))
+    )
+    found = {int(row._mapping[id_column]): row for row in session.execute(page)}
+    return [found[i] for i in wanted if i in found]
+
+
 def read_page(
     session: Session,
     base: Select[Any],
@@ -119,17 +187,42 @@ def read_page(
     *,
     limit: int,
     cursor: Cursor | None,
+    partitions: Sequence[ColumnElement[bool]] | None = None,
+    candidates: bool = False,
 ) -> tuple[Sequence[Row[Any]], Cursor | None]:
-    """Up to ``limit`` rows after ``cursor`` and the cursor of the next page (``None`` on the last page)."""
+    """Up to ``limit`` rows after ``cursor`` and the cursor of the next page (``None`` on the last page).
+
+    ``candidates``: ``base`` is narrowed to a short list of ids (a selective label or rule); the rows are then
+    ordered from their sort values read through the primary key, instead of walking the sort index.
+
+    ``partitions`` (disjoint conditions that together cover ``base``, e.g. one per container of a team) read each
+    partition's first rows through its own ordered index range and merge them, instead of sorting every matching
+    row when the rows of interest are spread over many containers.
+    """
     rows: list[Row[Any]] = []
+    if candidates and sort.kind != "text":
+        rows = _read_candidates(session, base, sort, id_column, limit=limit, cursor=cursor)
+        return _page(rows, sort, id_column, limit)
     phases: list[Literal["v", "n"]] = ["v", "n"] if sort.nullable else ["v"]
     if cursor is not None and cursor.phase == "n":
         phases = ["n"]
+    if sort.kind == "text":
+        partitions = None  # the database's collation orders text; a merge here could disagree with it
     for phase in phases:
         wanted = limit + 1 - len(rows)
-        rows.extend(session.execute(_phase_query(base, sort, id_column, phase, cursor).limit(wanted)).all())
+        query = _phase_query(base, sort, id_column, phase, cursor)
+        if partitions:
+            rows.extend(_merged(session, query, partitions, sort, id_column, phase, wanted))
+        else:
+            rows.extend(session.execute(query.limit(wanted)).all())
         if len(rows) > limit:
             break
+    return _page(rows, sort, id_column, limit)
+
+
+def _page(
+    rows: Sequence[Row[Any]], sort: SortKey, id_column: ColumnElement[Any], limit: int
+) -> tuple[Sequence[Row[Any]], Cursor | None]:
     if len(rows) <= limit:
         return rows, None
     last = rows[limit - 1]

@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from api.views.items import ITEM_SORTS, OPEN_CATEGORIES, ItemFilters, ItemSummary, item_conditions, read_item_page
 from api.views.keyset import Cursor, SortKey, read_page
+from api.views.teams import scope_condition, teams_containers
 from core.policy import Policy
 from models.tables import CONNECTIONS, IDENTITIES, ITEMS, PEOPLE
 
@@ -70,20 +71,21 @@ def people_conditions(q: str | None, include_bots: bool) -> list[ColumnElement[b
     return where
 
 
-def _open_counts(session: Session, person_ids: Sequence[int]) -> dict[int, int]:
+def _open_counts(session: Session, person_ids: Sequence[int], visible: ColumnElement[bool] | None) -> dict[int, int]:
     rows = session.execute(
         select(ITEMS.c.assignee_person_id, func.count())
         .where(
             ITEMS.c.assignee_person_id.in_(person_ids),
             ITEMS.c.status_category.in_(OPEN_CATEGORIES),
             ITEMS.c.deleted_at.is_(None),
+            *([visible] if visible is not None else []),
         )
         .group_by(ITEMS.c.assignee_person_id)
     )
     return {int(p): int(c) for p, c in rows}
 
 
-def _public(session: Session, rows: Sequence[Any]) -> list[PersonPublic]:
+def _public(session: Session, rows: Sequence[Any], visible: ColumnElement[bool] | None = None) -> list[PersonPublic]:
     ids = [int(r["id"]) for r in rows]
     if not ids:
         return []
@@ -97,7 +99,7 @@ def _public(session: Session, rows: Sequence[Any]) -> list[PersonPublic]:
         accounts[int(person_id)].append(
             Account(connection=connection, external_id=external_id, display_name=display_name)
         )
-    counts = _open_counts(session, ids)
+    counts = _open_counts(session, ids, visible)
     return [
         PersonPublic(
             id=int(r["id"]),
@@ -115,12 +117,28 @@ def _query(where: Sequence[ColumnElement[bool]]) -> Select[Any]:
     return select(PEOPLE.c.id, PEOPLE.c.display_name, PEOPLE.c.email, PEOPLE.c.is_bot).where(*where)
 
 
+def carrying_items(visible: ColumnElement[bool]) -> ColumnElement[bool]:
+    """People assigned to at least one live item matching ``visible`` (a key's team scope)."""
+    return PEOPLE.c.id.in_(
+        select(ITEMS.c.assignee_person_id).where(
+            visible, ITEMS.c.deleted_at.is_(None), ITEMS.c.assignee_person_id.is_not(None)
+        )
+    )
+
+
 def read_people_page(
-    session: Session, where: Sequence[ColumnElement[bool]], *, limit: int, cursor: Cursor | None
+    session: Session,
+    where: Sequence[ColumnElement[bool]],
+    *,
+    limit: int,
+    cursor: Cursor | None,
+    visible: ColumnElement[bool] | None = None,
 ) -> tuple[list[PersonPublic], Cursor | None]:
-    """One page of people in id order."""
+    """One page of people in id order (with ``visible``: only people carrying such items, counted in it)."""
+    if visible is not None:
+        where = [*where, carrying_items(visible)]
     rows, next_cursor = read_page(session, _query(where), PEOPLE_SORT, PEOPLE.c.id, limit=limit, cursor=cursor)
-    return _public(session, [r._mapping for r in rows]), next_cursor
+    return _public(session, [r._mapping for r in rows], visible), next_cursor
 
 
 class CategoryLoad(BaseModel):
@@ -151,16 +169,27 @@ class PersonWorkload(BaseModel):
     items: list[ItemSummary] = Field(description="The open items, most recently updated first (up to `limit`).")
 
 
-def load_workload(session: Session, person_id: int, *, limit: int, policy: Policy | None) -> PersonWorkload | None:
-    """The person's open workload, or ``None`` when there is no such person."""
-    row = session.execute(_query([PEOPLE.c.id == person_id])).mappings().one_or_none()
+def load_workload(
+    session: Session,
+    person_id: int,
+    *,
+    limit: int,
+    policy: Policy | None,
+    visible_teams: frozenset[str] | None = None,
+) -> PersonWorkload | None:
+    """The person's open workload, or ``None`` when there is no such person (with ``visible_teams``: also when the
+    person carries no item of those teams; the workload then counts only those teams' items)."""
+    visible = scope_condition(teams_containers(session, policy, visible_teams)) if visible_teams is not None else None
+    person_where = [PEOPLE.c.id == person_id] + ([carrying_items(visible)] if visible is not None else [])
+    row = session.execute(_query(person_where)).mappings().one_or_none()
     if row is None:
         return None
-    person = _public(session, [row])[0]
+    person = _public(session, [row], visible)[0]
     scope = [
         ITEMS.c.assignee_person_id == person_id,
         ITEMS.c.status_category.in_(OPEN_CATEGORIES),
         ITEMS.c.deleted_at.is_(None),
+        *([visible] if visible is not None else []),
     ]
     by_category = [
         CategoryLoad(category=str(c), count=int(n), estimate_total=float(p or 0), unestimated=int(u or 0))
@@ -185,7 +214,10 @@ def load_workload(session: Session, person_id: int, *, limit: int, policy: Polic
             .order_by(ITEMS.c.source)
         )
     ]
-    where = item_conditions(session, ItemFilters(assignee=str(person_id), status_categories=OPEN_CATEGORIES), policy)
+    filters = ItemFilters(
+        assignee=str(person_id), status_categories=OPEN_CATEGORIES, extra=(visible,) if visible is not None else ()
+    )
+    where = item_conditions(session, filters, policy)
     items = (
         read_item_page(session, where, ITEM_SORTS["-updated"], limit=limit, cursor=None, policy=policy)[0]
         if limit

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import ColumnElement, false, or_, select
 from sqlmodel import Session
 
+from api.views.tallies import TeamContainers
 from core.policy import ContainerRef, Policy
 from models.tables import CONNECTIONS, CONTAINERS, ITEMS
 
@@ -18,8 +19,11 @@ __all__ = [
     "container_teams",
     "items_of_containers",
     "list_team_names",
+    "scope_condition",
     "team_container_ids",
+    "team_containers",
     "team_scope",
+    "teams_containers",
 ]
 
 
@@ -128,14 +132,40 @@ def items_of_containers(container_ids: set[int], sub_ids: set[int] | None = None
     return or_(ITEMS.c.container_id.in_(sorted(container_ids)), ITEMS.c.subcontainer_id.in_(sorted(sub_ids)))
 
 
-def team_scope(session: Session, policy: Policy | None, team: str) -> ColumnElement[bool]:
-    """Items in containers ``team`` owns: projects and boards by ``container_id``, lone lists / sections by theirs."""
-    owned = team_container_ids(session, policy, team)
+def team_containers(
+    session: Session, policy: Policy | None, team: str, *, owned: set[int] | None = None
+) -> TeamContainers:
+    """The team's projects and boards (their lists and sections included) and the lone lists / sections it owns
+    (``owned``: the team's container ids when already read)."""
+    owned = team_container_ids(session, policy, team) if owned is None else owned
     if not owned:
-        return false()
+        return TeamContainers(frozenset(), frozenset())
     rows = session.execute(
         select(CONTAINERS.c.id, CONTAINERS.c.kind, CONTAINERS.c.parent_id).where(CONTAINERS.c.id.in_(sorted(owned)))
     ).all()
     primary = {int(i) for i, kind, _ in rows if kind in ("project", "board")}
     subs = {int(i) for i, kind, parent in rows if kind not in ("project", "board") and parent not in primary}
-    return items_of_containers(primary, subs)
+    return TeamContainers(frozenset(primary), frozenset(subs))
+
+
+def teams_containers(session: Session, policy: Policy | None, teams: Iterable[str]) -> TeamContainers:
+    """The containers of several teams together, as one scope."""
+    primary: set[int] = set()
+    subs: set[int] = set()
+    for team in sorted(set(teams)):
+        owned = team_containers(session, policy, team)
+        primary |= owned.primary
+        subs |= owned.subs
+    return TeamContainers(frozenset(primary), frozenset(subs - primary))
+
+
+def scope_condition(scope: TeamContainers) -> ColumnElement[bool]:
+    """Items inside ``scope``: projects and boards by ``container_id``, lone lists / sections by theirs."""
+    if not scope.primary and not scope.subs:
+        return false()
+    return items_of_containers(set(scope.primary), set(scope.subs))
+
+
+def team_scope(session: Session, policy: Policy | None, team: str) -> ColumnElement[bool]:
+    """Items in containers ``team`` owns: projects and boards by ``container_id``, lone lists / sections by theirs."""
+    return scope_condition(team_containers(session, policy, team))

@@ -1,7 +1,7 @@
 """report_delivery: how each stored report's delivery to each channel went
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-11-24 18:00:00.000000
 """
 
@@ -15,7 +15,7 @@ import models.types
 
 
 revision: str = '0007'
-down_revision: str | None = '0005'
+down_revision: str | None = '0006'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -39,7 +39,16 @@ def captured_logs() -> Iterator[io.StringIO]:
     client_levels = [logger.level for logger in client_loggers]
     for logger in client_loggers:
         logger.setLevel(logging.WARNING)
+    # A uvicorn started earlier in this process (the emulators, the dashboard's test server) may have stopped
+    # "uvicorn" and "uvicorn.access" from propagating, for good: let their records reach the root handler again,
+    # as in a fresh `baton serve`.
+    uvicorn_loggers = [logging.getLogger(name) for name in ("uvicorn", "uvicorn.access")]
+    propagates = [logger.propagate for logger in uvicorn_loggers]
+    for logger in uvicorn_loggers:
+        logger.propagate = True
     yield stream
+    for logger, propagate in zip(uvicorn_loggers, propagates, strict=True):
+        logger.propagate = propagate
     for logger, level in zip(client_loggers, client_levels, strict=True):
         logger.setLevel(level)
     root.removeHandler(handler)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -39,6 +40,14 @@ def signed(secret: str) -> dict[str, str]:
     return {"X-Hub-Signature": "sha256=" + hmac_hex(secret.encode(), BODY), "X-Atlassian-Webhook-Identifier": "d1"}
 
 
+def replace_file(path: Path, text: str) -> None:
+    """Swap the file's content in one step, as editors save: ``write_text`` truncates first, and the 50 ms reloader
+    could read the empty file in between (an empty policy is valid: it would drop every receiver)."""
+    staged = path.with_suffix(".staged")
+    staged.write_text(text)
+    os.replace(staged, path)
+
+
 def test_the_policy_creates_connections_and_arms_receivers(database: Database, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("JIRA_HOOK_SECRET", "first-secret")
     monkeypatch.setenv("JIRA_HOOK_SECRET_2", "second-secret")
@@ -59,7 +68,7 @@ def test_the_policy_creates_connections_and_arms_receivers(database: Database, t
         assert client.post("/webhooks/jira/jira", content=BODY, headers=signed("first-secret")).status_code == 200
         assert client.head("/webhooks/trello/boards").status_code == 200
 
-        policy.write_text(policy_text("JIRA_HOOK_SECRET_2", enabled=False))  # rotate the secret, disable Trello
+        replace_file(policy, policy_text("JIRA_HOOK_SECRET_2", enabled=False))  # rotate the secret, disable Trello
 
         def rotated() -> bool | None:
             status = client.post("/webhooks/jira/jira", content=BODY, headers=signed("second-secret")).status_code
@@ -69,6 +78,6 @@ def test_the_policy_creates_connections_and_arms_receivers(database: Database, t
         assert client.post("/webhooks/jira/jira", content=BODY, headers=signed("first-secret")).status_code == 401
         assert client.head("/webhooks/trello/boards").status_code == 404
 
-        policy.write_text("connections: [this is: broken")  # a broken edit keeps the policy in force
+        replace_file(policy, "connections: [this is: broken")  # a broken edit keeps the policy in force
         wait_for(lambda: client.app.state.baton.policy.last_error, timeout=60)  # type: ignore[attr-defined]
         assert client.post("/webhooks/jira/jira", content=BODY, headers=signed("second-secret")).status_code == 200

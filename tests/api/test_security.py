@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import base64
 import json
+from collections import Counter
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -19,11 +20,14 @@ from pydantic import ValidationError
 from sqlalchemy import event, select
 
 from api.app import create_app
+from api.auth.keys import create_api_key
+from api.webhooks.registry import ReceiverRegistry, ReceiverTarget
 from core.settings import Settings, get_settings
 from models.db import Database
+from models.enums import ApiKeyRole, Vendor
 from models.tables import FINDINGS
 from tests.api.conftest import AppFactory, bearer
-from tests.api.seed import NOW, Seeded
+from tests.api.seed import FERNET_KEY, NOW, Seeded
 
 pytestmark = pytest.mark.reliability
 
@@ -374,3 +378,73 @@ def test_a6_wildcard_with_credentials_refuses_to_start(monkeypatch: pytest.Monke
     finally:
         get_settings.cache_clear()
     assert Settings(cors_origins="*", cors_allow_credentials=False).cors_origins == ["*"]  # fine without credentials
+
+
+def test_a5_injected_filters_never_cross_a_keys_team_scope(
+    api: TestClient, database: Database, seeded: Seeded, db_errors: list[str]
+) -> None:
+    """A5's "0 cross-tenant rows": the injection corpus in every item filter, with a key scoped to one team."""
+    scoped = create_api_key(database, name="payments only", role=ApiKeyRole.VIEWER, teams=["payments"])
+    mine = {i["id"] for i in api.get("/api/v1/items?team=payments&include_deleted=true&limit=500").json()["items"]}
+    every = {i["id"] for i in api.get("/api/v1/items?include_deleted=true&limit=500").json()["items"]}
+    assert mine
+    assert every - mine  # both teams hold items
+    answered = 0
+    for param in ("q", "label", "team", "connection", "rule", "assignee", "epic", "sprint", "container"):
+        for value in INJECTIONS:
+            response = api.get(
+                "/api/v1/items",
+                params={param: value, "include_deleted": "true", "limit": 500},
+                headers=bearer(scoped.secret),
+            )
+            assert_clean(response)
+            if response.status_code == 200:
+                answered += 1
+                assert {i["id"] for i in response.json()["items"]} <= mine, (param, value)
+    assert answered > 50
+    assert db_errors == []
+
+
+def _receivers() -> ReceiverRegistry:
+    callback = "https://baton.example.com/webhooks/trello/trello"
+    return ReceiverRegistry(
+        [
+            ReceiverTarget(1, "jira", Vendor.JIRA, secret="jira-secret"),
+            ReceiverTarget(2, "trello", Vendor.TRELLO, secret="emulator-secret", callback_url=callback),
+            ReceiverTarget(3, "asana", Vendor.ASANA, secret="asana-secret"),
+        ]
+    )
+
+
+@pytest.mark.slow
+def test_a11_ten_thousand_unsigned_posts_are_401_without_a_query(tmp_path: Path) -> None:
+    """A11 exactly: 10,000 unsigned (or wrongly signed) POSTs to the receivers all answer 401 and issue no query.
+
+    The store is an empty SQLite file: no statement may reach it (a query would also fail there), so the test runs
+    once, not per dialect."""
+    database = Database.from_url(f"sqlite:///{tmp_path / 'a11.db'}")
+    settings = Settings(database_url=str(database.engine.url), secret_keys=FERNET_KEY)
+    queries: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        queries.append(statement)
+
+    body = b'{"webhookEvent": "jira:issue_updated", "issue": {"id": "10001"}}'
+    forged = [
+        ("/webhooks/jira/jira", {}),
+        ("/webhooks/jira/jira", {"X-Hub-Signature": "sha256=" + "0" * 64}),
+        ("/webhooks/trello/trello", {"X-Trello-Webhook": "forged"}),
+        ("/webhooks/asana/asana", {"X-Hook-Signature": "0" * 64}),
+    ]
+    statuses: Counter[int] = Counter()
+    with TestClient(create_app(settings, database=database, receivers=_receivers(), clock=lambda: NOW)) as client:
+        event.listen(database.engine, "before_cursor_execute", count)
+        try:
+            for n in range(10_000):
+                path, headers = forged[n % len(forged)]
+                statuses[client.post(path, content=body, headers=headers).status_code] += 1
+        finally:
+            event.remove(database.engine, "before_cursor_execute", count)
+    database.dispose()
+    assert statuses == Counter({401: 10_000})
+    assert queries == []

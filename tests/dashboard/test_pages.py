@@ -11,9 +11,10 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from api.auth.keys import resolve_api_key, revoke_api_key
+from api.auth.keys import create_api_key, resolve_api_key, revoke_api_key
 from api.dashboard.identity import current_viewer
 from models.db import Database
+from models.enums import ApiKeyRole
 from models.tables import FINDINGS
 from tests.api.seed import Seeded
 from tests.api.test_auth import api_routes
@@ -95,6 +96,15 @@ def test_sign_in_with_a_bad_key_is_refused_and_sets_no_cookie(anonymous: TestCli
         assert answer.status_code == 401
         assert "not valid" in answer.text
         assert "baton_session" not in answer.cookies
+
+
+def test_a_team_scoped_key_cannot_open_the_dashboard(anonymous: TestClient, database: Database) -> None:
+    scoped = create_api_key(database, name="team lead", role=ApiKeyRole.VIEWER, teams=["payments"]).secret
+    answer = anonymous.post("/sign-in", data={"api_key": scoped})
+    assert answer.status_code == 401
+    assert "scoped to teams" in answer.text
+    assert "baton_session" not in answer.cookies
+    assert anonymous.get("/").status_code == 303  # still signed out: back to the sign-in page
 
 
 def test_snooze_needs_the_csrf_token_and_the_same_origin(

@@ -85,6 +85,7 @@ def test_throughput_weeks_cover_the_whole_window() -> None:
         pickup_time_days=empty,
         throughput_per_week={"2026-11-16": 3},
         wip=0,
+        wip_per_day={},
     )
-    metrics = FlowMetrics(since=NOW - timedelta(weeks=4), until=NOW, overall=overall, by_source=[])
+    metrics = FlowMetrics(since=NOW - timedelta(weeks=4), until=NOW, as_of=NOW, overall=overall, by_source=[])
     assert window_weeks(metrics) == ["2026-10-26", "2026-11-02", "2026-11-09", "2026-11-16", "2026-11-23"]
