@@ -63,6 +63,7 @@ def dependency_calls(route: object) -> set[object]:
     return found
 
 
+@pytest.mark.reliability
 def test_a1_every_non_public_route_requires_a_key(client: TestClient) -> None:
     routes = api_routes(client.app)  # type: ignore[arg-type]
     paths = {path for path, _, _ in routes}
@@ -78,6 +79,7 @@ def test_a1_every_non_public_route_requires_a_key(client: TestClient) -> None:
     assert public == PUBLIC_PATHS | (DOC_PATHS & paths) | {p for p in paths if p.startswith(PUBLIC_PREFIXES)}
 
 
+@pytest.mark.reliability
 def test_a1_admin_routes_are_exactly_the_inventory(client: TestClient) -> None:
     admin = {
         (method, path)
@@ -88,6 +90,7 @@ def test_a1_admin_routes_are_exactly_the_inventory(client: TestClient) -> None:
     assert admin == ADMIN_PATHS
 
 
+@pytest.mark.reliability
 def test_a1_every_api_route_answers_401_without_a_key_and_403_to_a_viewer_on_admin_routes(
     client: TestClient, database: Database
 ) -> None:
