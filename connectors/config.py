@@ -9,6 +9,7 @@ from datetime import timedelta
 import httpx
 
 from connectors.http import SystemTime, TimeSource
+from core.net_policy import NetPolicy
 from models.enums import StatusCategory, Vendor
 
 __all__ = ["ConnectorConfig", "StatusClassifier", "vendor_category_only"]
@@ -42,3 +43,4 @@ class ConnectorConfig:
     time_source: TimeSource = field(default_factory=SystemTime)
     transport: httpx.BaseTransport | None = None
     bot_account_ids: frozenset[str] = frozenset()
+    net_policy: NetPolicy | None = None  # where requests may go (A9); set by connectors.factory.build_connector
