@@ -4,7 +4,12 @@ A sync holds the ``job_lease`` row ``sync-connection:<id>`` while it runs: claim
 conditional upsert (it wins when the row is released, or its lease expired), renewed by a heartbeat thread,
 released when the sync ends. A process killed mid-sync leaves its lease behind; it lapses after ``ttl``, and a
 process on the same host takes it over at once when the holder's pid is gone (so a rerun right after a crash
-is not refused). Leases use the wall clock: they are about real processes, never about an injected sync clock.
+is not refused), and this process takes back a lease of its own that it no longer holds (one it could not
+release while the store was unavailable). Leases use the wall clock: they are about real processes, never about
+an injected sync clock.
+
+Whoever takes the lease also closes the connection's runs left ``running`` by a sync that died or lost the
+store before it could record its end: nobody else can be running them, so they are marked failed, with why.
 """
 
 from __future__ import annotations
@@ -21,7 +26,8 @@ from sqlalchemy import or_, select, update
 
 from core.timeutil import Clock, utc_now
 from models.db import Database
-from models.tables import JOB_LEASES
+from models.enums import SyncStatus
+from models.tables import JOB_LEASES, RUNS
 from sync.upsert import dialect_insert
 
 __all__ = ["DEFAULT_TTL", "SyncAlreadyRunning", "connection_sync_lease", "lease_name", "process_holder"]
@@ -48,6 +54,19 @@ def lease_name(connection_id: int) -> str:
 def process_holder() -> str:
     """``host:pid:thread``: who holds a lease (the pid lets a local successor see that the holder died)."""
     return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+
+
+_HELD: set[str] = set()  # holders of the leases this process holds now
+_HELD_LOCK = threading.Lock()
+
+
+def _stale(holder: str) -> bool:
+    """Whether ``holder`` certainly holds nothing any more: a local process that is gone, or this process's
+    own holder that no longer holds the lease."""
+    if holder.startswith(f"{socket.gethostname()}:{os.getpid()}:"):
+        with _HELD_LOCK:
+            return holder not in _HELD
+    return _local_holder_is_dead(holder)
 
 
 def _local_holder_is_dead(holder: str) -> bool:
@@ -98,6 +117,20 @@ def _set(database: Database, name: str, holder: str, **values: object) -> None:
         session.commit()
 
 
+def _close_orphaned_runs(database: Database, connection_id: int, clock: Clock) -> None:
+    message = "interrupted: the sync stopped (process killed or store unavailable) before recording its end"
+    with database.session() as session:
+        closed = session.execute(
+            update(RUNS)
+            .where(RUNS.c.connection_id == connection_id, RUNS.c.status == str(SyncStatus.RUNNING))
+            .values(status=str(SyncStatus.FAILED), finished_at=clock(), error_message=message)
+            .returning(RUNS.c.id)
+        ).all()
+        session.commit()
+    if closed:
+        log.warning("connection %s: %d interrupted sync run(s) marked failed", connection_id, len(closed))
+
+
 @contextmanager
 def connection_sync_lease(
     database: Database,
@@ -112,9 +145,12 @@ def connection_sync_lease(
     me = holder or process_holder()
     if not _claim(database, name, me, clock, ttl, steal_from=None):
         current = _current_holder(database, name)
-        if not (_local_holder_is_dead(current) and _claim(database, name, me, clock, ttl, steal_from=current)):
+        if not (_stale(current) and _claim(database, name, me, clock, ttl, steal_from=current)):
             raise SyncAlreadyRunning(connection_id, current)
-        log.warning("sync lease of connection %s taken over from %s, whose process is gone", connection_id, current)
+        log.warning("sync lease of connection %s taken over from %s, which no longer runs", connection_id, current)
+    with _HELD_LOCK:
+        _HELD.add(me)
+    _close_orphaned_runs(database, connection_id, clock)
     stop = threading.Event()
 
     def heartbeat() -> None:
@@ -131,6 +167,8 @@ def connection_sync_lease(
     finally:
         stop.set()
         beat.join()
+        with _HELD_LOCK:
+            _HELD.discard(me)
         try:
             _set(database, name, me, finished_at=clock())
         except Exception:  # unreleased, it lapses after the ttl
