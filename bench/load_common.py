@@ -72,6 +72,7 @@ class LoadResult:
     latencies: list[float] = field(default_factory=list)
     statuses: dict[int, int] = field(default_factory=dict)
     errors: int = 0
+    warm_up: int = 0  # requests sent before the measurement (not in the figures, but they reach the server)
 
     @property
     def count(self) -> int:
@@ -112,7 +113,10 @@ async def open_loop_async(
 ) -> LoadResult:
     limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
     async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=60) as client:
-        result = LoadResult(seconds=duration)
+        # Warm-up, not measured: open the connections and let the server answer its first requests.
+        warm_up = LoadResult(seconds=0)
+        await asyncio.gather(*(_send(client, next_request(-1 - n), warm_up, 0.0) for n in range(connections)))
+        result = LoadResult(seconds=duration, warm_up=connections)
         started = time.perf_counter()
         tasks: list[asyncio.Task[None]] = []
         total = int(rate * duration)
