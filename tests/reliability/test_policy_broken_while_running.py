@@ -4,6 +4,7 @@ webhook receivers keep accepting), the error is logged with its line, and a late
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import httpx
@@ -28,6 +29,14 @@ def policy_text(*names: str) -> str:
     return "version: 1\nschedules:\n  sync: {default: '0 0 1 1 *'}\nconnections:" + "".join(
         CONNECTION.format(name=name) for name in names
     )
+
+
+def replace_file(path: Path, content: str) -> None:
+    """Replace ``path`` atomically, as editors, `kubectl` ConfigMap updates and deploy tools do (a torn in-place
+    write could be read half-done: see docs/deploy.md)."""
+    staged = path.with_suffix(".tmp")
+    staged.write_text(content)
+    os.replace(staged, path)
 
 
 def deliver(base_url: str, connection: str, delivery: str) -> int:
@@ -55,8 +64,9 @@ def test_a_broken_edit_keeps_the_old_policy_and_is_reported(tmp_path: Path) -> N
     with running_baton(["serve", "--no-scheduler"], env, tmp_path, "serve") as serve:
         assert deliver(serve.url, "jira", "d1") == 200
         # Broken: a second connection added with a YAML error on line 12.
-        policy.write_text(
-            policy_text("jira", "jira2").replace("vendor: jira\n    base_url", "vendor: [jira\n    base_url", 2)
+        replace_file(
+            policy,
+            policy_text("jira", "jira2").replace("vendor: jira\n    base_url", "vendor: [jira\n    base_url", 2),
         )
         logged = wait_for(
             lambda: serve.output() if "previous policy stays in force" in serve.output() else None, timeout=60
@@ -68,6 +78,6 @@ def test_a_broken_edit_keeps_the_old_policy_and_is_reported(tmp_path: Path) -> N
         assert deliver(serve.url, "jira2", "d3") == 404
         assert serve.process.poll() is None
         # A valid edit is picked up.
-        policy.write_text(policy_text("jira", "jira2"))
+        replace_file(policy, policy_text("jira", "jira2"))
         wait_for(lambda: deliver(serve.url, "jira2", "d4") == 200 or None, timeout=60, interval=0.3)
         assert deliver(serve.url, "jira", "d5") == 200
