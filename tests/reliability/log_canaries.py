@@ -38,14 +38,16 @@ class CanaryHandler(logging.Handler):
 
     def __init__(self) -> None:
         super().__init__(logging.DEBUG)
-        self.addFilter(RedactingFilter())
+        self._redact = RedactingFilter()
         self.setFormatter(logging.Formatter("%(levelname)s|%(name)s|%(message)s"))
         self.lines: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
         if record.name.split(".", 1)[0] in NOT_BATON:
             return
-        self.lines.append(self.format(record))
+        copy = logging.makeLogRecord(record.__dict__)  # redact a copy: other handlers see the record untouched
+        self._redact.filter(copy)
+        self.lines.append(self.format(copy))
 
 
 def leaks(lines: list[str]) -> list[str]:
