@@ -21,6 +21,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import or_, select, update
 
@@ -80,7 +81,16 @@ def _local_holder_is_dead(holder: str) -> bool:
         return True
     except PermissionError:
         return False
-    return False
+    return _is_zombie(int(pid_text))
+
+
+def _is_zombie(pid: int) -> bool:
+    """A killed process its parent has not reaped yet still answers ``kill(pid, 0)``; it runs nothing."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return any(line.startswith("State:") and "Z" in line.split()[1:2] for line in status.splitlines())
 
 
 def _claim(database: Database, name: str, holder: str, clock: Clock, ttl: timedelta, *, steal_from: str | None) -> bool:
