@@ -34,6 +34,7 @@ __all__ = [
     "bench_scale",
     "closed_loop",
     "jira_delivery",
+    "load_note",
     "open_loop",
     "open_loop_async",
     "percentile",
@@ -48,6 +49,11 @@ WEBHOOK_SECRET = "bench-webhook-secret"
 BATON = str(Path(sys.executable).parent / "baton")
 
 Request = tuple[str, str, bytes | None, dict[str, str]]  # method, path, body, headers
+
+
+def load_note() -> str:
+    """The machine's load when the figures are recorded (these figures share the cores with whatever else runs)."""
+    return f"1-minute load average when recorded: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
 
 
 def bench_scale() -> float:
@@ -98,10 +104,21 @@ class LoadResult:
         }
 
 
-async def _send(client: httpx.AsyncClient, request: Request, result: LoadResult, scheduled: float) -> None:
+async def _send(
+    client: httpx.AsyncClient,
+    request: Request,
+    result: LoadResult,
+    scheduled: float,
+    in_flight: asyncio.Semaphore | None = None,
+) -> None:
     method, path, body, headers = request
     try:
-        response = await client.request(method, path, content=body, headers=headers)
+        if in_flight is None:
+            response = await client.request(method, path, content=body, headers=headers)
+        else:
+            # Our own queue in front of httpx's pool: its waiter handling is quadratic in the queue length.
+            async with in_flight:
+                response = await client.request(method, path, content=body, headers=headers)
         result.statuses[response.status_code] = result.statuses.get(response.status_code, 0) + 1
     except httpx.HTTPError:
         result.errors += 1
@@ -117,6 +134,7 @@ async def open_loop_async(
         warm_up = LoadResult(seconds=0)
         await asyncio.gather(*(_send(client, next_request(-1 - n), warm_up, 0.0) for n in range(connections)))
         result = LoadResult(seconds=duration, warm_up=connections)
+        in_flight = asyncio.Semaphore(connections)
         started = time.perf_counter()
         tasks: list[asyncio.Task[None]] = []
         total = int(rate * duration)
@@ -125,7 +143,7 @@ async def open_loop_async(
             delay = scheduled - time.perf_counter()
             if delay > 0:
                 await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(_send(client, next_request(n), result, scheduled)))
+            tasks.append(asyncio.create_task(_send(client, next_request(n), result, scheduled, in_flight)))
         await asyncio.gather(*tasks)
         result.seconds = time.perf_counter() - started
         return result

@@ -12,7 +12,7 @@ import argparse
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
-from bench.load_common import BREAK, bench_scale, open_loop, table_row
+from bench.load_common import BREAK, bench_scale, load_note, open_loop, table_row
 from bench.load_scenarios import dashboard
 from bench.results import Figure, machine_summary, record
 
@@ -50,6 +50,7 @@ def main() -> None:
                 "pass" if passed else "FAIL",
             ]
         )
+        LOAD = load_note()
         markdown = f"""## L1: dashboard list under load (`bench/load_dashboard.py`)
 
 `GET /api/v1/items?limit=50` (four filter/sort variants in turn) at a steady {args.rate:g} req/s for {args.duration:g} s
@@ -58,14 +59,15 @@ over {args.connections} connections, against one `baton serve` process (1 uvicor
 send time. Criteria: p95 < 200 ms, p99 < 500 ms, 0 5xx.
 
 Command: `{command}`{BREAK}
-Machine: {machine_summary()}
+Machine: {machine_summary()}{BREAK}
+{LOAD}
 
 | requests | achieved req/s | p50 ms | p95 ms | p99 ms | 5xx | other non-2xx | verdict |
 |---|---|---|---|---|---|---|---|
 {row}
 """
         record(
-            "40-load-dashboard",
+            "60-load-dashboard",
             markdown,
             [
                 Figure("L1 dashboard p95", s["p95_ms"], "ms", "< 200", command),

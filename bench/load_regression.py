@@ -15,7 +15,7 @@ import json
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
-from bench.load_common import BREAK, bench_scale, closed_loop, table_row
+from bench.load_common import BREAK, bench_scale, closed_loop, load_note, table_row
 from bench.load_scenarios import dashboard, webhooks
 from bench.results import Figure, machine_summary, record
 
@@ -94,6 +94,7 @@ def main() -> None:
         )
     )
     if not args.no_record:
+        LOAD = load_note()
         markdown = f"""## L3: throughput regression guard (`bench/load_regression.py`)
 
 Closed-loop throughput ({args.connections} clients back to back, {args.duration:g} s after a short warm-up) of L1
@@ -101,14 +102,15 @@ and L2 against one `baton serve` (1 uvicorn worker, SQLite, {args.items:,} items
 `bench/baseline.json`: a drop of more than 20 % fails (same machine kind only).
 
 Command: `{command}`{BREAK}
-Machine: {machine}
+Machine: {machine}{BREAK}
+{LOAD}
 
 | scenario | baseline req/s | measured req/s | change | p99 ms | non-2xx | verdict |
 |---|---|---|---|---|---|---|
 {rows}
 """
         record(
-            "42-load-regression",
+            "62-load-regression",
             markdown,
             [
                 Figure(

@@ -15,7 +15,7 @@ from tempfile import TemporaryDirectory
 
 from sqlalchemy import func, select
 
-from bench.load_common import BREAK, open_loop, table_row
+from bench.load_common import BREAK, load_note, open_loop, table_row
 from bench.load_scenarios import webhooks
 from bench.results import Figure, machine_summary, record
 from models.db import Database
@@ -60,6 +60,7 @@ def main() -> None:
                 "pass" if passed else "FAIL",
             ]
         )
+        LOAD = load_note()
         markdown = f"""## L2: webhook ingest under load (`bench/load_webhooks.py`)
 
 Signed Jira deliveries, each with its own delivery id, at a steady {args.rate:g} req/s for {args.duration:g} s over
@@ -68,14 +69,15 @@ the load generator runs on the same 2 cores. Ack latency counts from each reques
 Criteria: p99 ack < 250 ms, 0 non-2xx, 0 lost.
 
 Command: `{command}`{BREAK}
-Machine: {machine_summary()}
+Machine: {machine_summary()}{BREAK}
+{LOAD}
 
 | deliveries | achieved req/s | p50 ms | p95 ms | p99 ms | non-2xx | stored in the inbox | lost | verdict |
 |---|---|---|---|---|---|---|---|---|
 {row}
 """
         record(
-            "41-load-webhooks",
+            "61-load-webhooks",
             markdown,
             [
                 Figure("L2 webhook ack p99", s["p99_ms"], "ms", "< 250", command),

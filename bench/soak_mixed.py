@@ -21,6 +21,7 @@ from bench.load_common import (
     LoadResult,
     bench_scale,
     jira_delivery,
+    load_note,
     open_loop_async,
     rss_bytes,
     table_row,
@@ -88,6 +89,7 @@ def main() -> None:
                 "pass" if passed else "FAIL",
             ]
         )
+        LOAD = load_note()
         markdown = f"""## D3: mixed soak on SQLite (`bench/soak_mixed.py`, nightly)
 
 Signed webhook deliveries (writes) at {args.write_rate:g}/s and dashboard list reads at {args.read_rate:g}/s together
@@ -96,14 +98,15 @@ for {args.duration:g} s, against one `baton serve` (1 uvicorn worker, inbox work
 end, server RSS growth < 10 % (from the end of the first tenth of the run).
 
 Command: `{command}`{BREAK}
-Machine: {machine_summary()}
+Machine: {machine_summary()}{BREAK}
+{LOAD}
 
 | writes / reads | achieved req/s | p99 ms | 5xx | other non-2xx | locked | WAL MB at end | server RSS MB | verdict |
 |---|---|---|---|---|---|---|---|---|
 {row}
 """
         record(
-            "43-soak-mixed",
+            "63-soak-mixed",
             markdown,
             [
                 Figure("D3 soak 5xx", fivexx, "responses", "== 0", command),
