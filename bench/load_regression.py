@@ -95,11 +95,12 @@ def main() -> None:
     )
     if not args.no_record:
         LOAD = load_note()
+        NOTE = " This run wrote the baseline (`--update-baseline`)." if args.update_baseline else ""
         markdown = f"""## L3: throughput regression guard (`bench/load_regression.py`)
 
 Closed-loop throughput ({args.connections} clients back to back, {args.duration:g} s after a short warm-up) of L1
 and L2 against one `baton serve` (1 uvicorn worker, SQLite, {args.items:,} items), compared with
-`bench/baseline.json`: a drop of more than 20 % fails (same machine kind only).
+`bench/baseline.json`: a drop of more than 20 % fails (same machine kind only).{NOTE}
 
 Command: `{command}`{BREAK}
 Machine: {machine}{BREAK}
