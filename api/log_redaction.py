@@ -23,6 +23,7 @@ _PATTERNS = (
     re.compile(r"\bbaton_[A-Za-z0-9_-]{8,}"),
     re.compile(r"\bgAAAAA[A-Za-z0-9_=-]{20,}"),
     re.compile(r"\bwhsec_[A-Za-z0-9+/=]{8,}"),
+    re.compile(r"(/tokens)(/)[^/\s?#\"]+"),  # Trello's /1/tokens/{token}/webhooks paths (httpx's request log)
     re.compile(
         r"(?i)\b(access_token|refresh_token|api_token|api_key|apikey|token|secret|password|client_secret|key|sub|session"
         r"|signature|x-hook-secret|x-hub-signature|x-trello-webhook|x-hook-signature|cookie)"

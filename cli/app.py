@@ -18,6 +18,7 @@ from cli.secrets import secrets_app
 from cli.serve import serve
 from cli.sync import sync_command
 from cli.webhooks import webhooks_app
+from cli.worker import worker
 from core.version import baton_version
 from emulators.cli import emulate_app
 
@@ -56,6 +57,7 @@ def build_cli() -> typer.Typer:
     app.command("sync")(sync_command)
     app.command("report")(report_command)
     app.command("demo")(demo)
+    app.command("worker")(worker)
     app.add_typer(db_app, name="db")
     app.add_typer(apikey_app, name="apikey")
     app.add_typer(policy_app, name="policy")

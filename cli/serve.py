@@ -21,7 +21,7 @@ def serve(
     ctx: typer.Context,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port to listen on.")] = 8000,
-    workers: Annotated[int, typer.Option(min=1, help="Uvicorn worker processes.")] = 1,
+    workers: Annotated[int, typer.Option(min=1, envvar="BATON_WORKERS", help="Uvicorn worker processes.")] = 1,
     scheduler: Annotated[
         bool, typer.Option("--scheduler/--no-scheduler", help="Run scheduled syncs, sweeps and reports.")
     ] = True,

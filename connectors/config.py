@@ -9,6 +9,7 @@ from datetime import timedelta
 import httpx
 
 from connectors.http import SystemTime, TimeSource
+from core.net_policy import NetPolicy
 from models.enums import StatusCategory, Vendor
 
 __all__ = ["ConnectorConfig", "StatusClassifier", "vendor_category_only"]
@@ -44,3 +45,4 @@ class ConnectorConfig:
     bot_account_ids: frozenset[str] = frozenset()
     requests_per_minute: int | None = None
     """The account's API rate limit when the policy knows it (Asana's plan); None: the connector's default."""
+    net_policy: NetPolicy | None = None  # where requests may go (A9); set by connectors.factory.build_connector

@@ -11,6 +11,8 @@ off and their exceptions translated into :mod:`connectors.errors` before they re
 - A circuit breaker per connection stops calling a vendor that keeps failing and lets one probe through
   after the reset timeout.
 - A rate gate and a concurrency gate keep Baton under the vendors' published limits.
+- Requests go only where :class:`core.net_policy.NetPolicy` allows (checked on every request against the
+  addresses the host resolves to), and redirects are never followed: a 3xx is a :class:`DestinationRefused`.
 """
 
 from __future__ import annotations
@@ -42,10 +44,13 @@ from connectors.errors import (
     RateLimited,
     UpstreamError,
 )
+from core.net_policy import ForbiddenDestination, NetPolicy
 
 __all__ = [
     "CircuitBreaker",
     "ConcurrencyGate",
+    "DestinationRefused",
+    "GuardedTransport",
     "RateGate",
     "ResilientCaller",
     "RetryPolicy",
@@ -53,6 +58,8 @@ __all__ = [
     "TimeSource",
     "VendorHttp",
     "error_for_status",
+    "guard_requests_session",
+    "guard_urllib3_pool",
     "parse_retry_after",
     "redact_url",
 ]
@@ -121,7 +128,80 @@ def error_for_status(status: int, headers: Mapping[str, str], detail: str = "") 
         return NotFound(message, status=status)
     if status in (408, 425) or status >= 500:
         return UpstreamError(message, status=status, retry_after=retry_after)
+    if 300 <= status < 400:
+        return _refuse_redirect(status, headers.get("location"))
     return BadRequest(message, status=status)
+
+
+class DestinationRefused(BadRequest):
+    """A request was not sent (a forbidden destination) or its redirect was not followed; never retried."""
+
+
+def _refuse_redirect(status: int, location: str | None) -> DestinationRefused:
+    return DestinationRefused(
+        f"HTTP {status} redirect to {redact_url(location or '?')} not followed (Baton never follows redirects)",
+        status=status,
+    )
+
+
+def _check_host(policy: NetPolicy | None, host: str | None) -> None:
+    if policy is None:
+        return
+    try:
+        policy.check_host(host or "")
+    except ForbiddenDestination as error:
+        raise DestinationRefused(f"request not sent: {error}") from error
+
+
+class GuardedTransport(httpx.BaseTransport):
+    """An httpx transport that checks each request's host (and what it resolves to) before sending it."""
+
+    def __init__(self, inner: httpx.BaseTransport, policy: NetPolicy) -> None:
+        self.inner = inner
+        self.policy = policy
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        """Send ``request`` through the inner transport unless its destination is refused."""
+        _check_host(self.policy, request.url.host)
+        return self.inner.handle_request(request)
+
+    def close(self) -> None:
+        """Close the inner transport."""
+        self.inner.close()
+
+
+def guard_requests_session(session: Any, policy: NetPolicy | None) -> None:
+    """Harden a ``requests`` session (the Jira SDK's): destinations checked, redirects refused, never followed."""
+    import requests.adapters  # the Jira SDK's transport; imported only where that SDK is used
+
+    class GuardedAdapter(requests.adapters.HTTPAdapter):
+        def send(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+            _check_host(policy, urlsplit(str(request.url)).hostname)
+            response = super().send(request, *args, **kwargs)
+            if response.is_redirect:
+                response.close()
+                raise _refuse_redirect(response.status_code, response.headers.get("location"))
+            return response
+
+    adapter = GuardedAdapter()
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    session.max_redirects = 0
+
+
+def guard_urllib3_pool(pool_manager: Any, policy: NetPolicy | None) -> None:
+    """Harden a urllib3 pool manager (the Asana SDK's): destinations checked, redirects returned, not followed."""
+    send = pool_manager.request
+
+    def request(method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+        _check_host(policy, urlsplit(url).hostname)
+        kwargs["redirect"] = False
+        response = send(method, url, *args, **kwargs)
+        if 300 <= response.status < 400:
+            raise _refuse_redirect(response.status, response.headers.get("location"))
+        return response
+
+    pool_manager.request = request
 
 
 @dataclass(frozen=True)
@@ -377,6 +457,8 @@ class VendorHttp:
         with self.caller._lock:
             stats = self.caller.stats.by_status
             stats[response.status_code] = stats.get(response.status_code, 0) + 1
+        if response.is_redirect:
+            raise _refuse_redirect(response.status_code, response.headers.get("location"))
         failure = error_for_status(response.status_code, response.headers, self._error_detail(response))
         if failure is not None:
             raise failure

@@ -23,6 +23,7 @@ from core.timeutil import Clock, utc_now
 from models.db import Database
 from models.enums import SyncKind, SyncStatus, Vendor
 from models.tables import CONTAINERS, ITEMS, RUNS
+from sync.connection_lease import SyncAlreadyRunning, connection_sync_lease
 from sync.health import MASS_DISAPPEARANCE, raise_health_finding
 from sync.reconcile import record_webhook_gaps
 from sync.store import PRIMARY_KIND, StoreWriter, load_cursors
@@ -148,7 +149,7 @@ def _reconcile_deletions(
     report.items_deleted += writer.tombstone(to_tombstone)
 
 
-def run_sync(
+def _run_sync_unleased(
     database: Database,
     *,
     connection_id: int,
@@ -160,7 +161,6 @@ def run_sync(
     progress: SyncProgress | None = None,
     on_discovered: Callable[[Discovery], None] | None = None,
 ) -> SyncReport:
-    """Sync one connection now; the report is also stored as a ``sync_run`` row."""
     kind = SyncKind.FULL if full else SyncKind.INCREMENTAL
     report = SyncReport(run_id=_start_run(database, connection_id, kind, clock), kind=kind)
     started = time.perf_counter()
@@ -206,3 +206,46 @@ def run_sync(
     report.seconds = time.perf_counter() - started
     _finish_run(database, report, clock, connector.requests_made)
     return report
+
+
+# ----- one sync per connection at a time, across processes (sync/connection_lease.py) ---------------------
+
+
+def run_sync(
+    database: Database,
+    *,
+    connection_id: int,
+    vendor: Vendor,
+    connector: Connector,
+    full: bool = False,
+    census: bool = True,
+    clock: Clock = utc_now,
+    progress: SyncProgress | None = None,
+    on_discovered: Callable[[Discovery], None] | None = None,
+) -> SyncReport:
+    """Sync one connection now; the report is also stored as a ``sync_run`` row.
+
+    While another process syncs the same connection, nothing is pulled: the run is recorded as failed with
+    the reason (:class:`~sync.connection_lease.SyncAlreadyRunning`).
+    """
+    try:
+        with connection_sync_lease(database, connection_id):
+            return _run_sync_unleased(
+                database,
+                connection_id=connection_id,
+                vendor=vendor,
+                connector=connector,
+                full=full,
+                census=census,
+                clock=clock,
+                progress=progress,
+                on_discovered=on_discovered,
+            )
+    except SyncAlreadyRunning as busy:
+        kind = SyncKind.FULL if full else SyncKind.INCREMENTAL
+        report = SyncReport(run_id=_start_run(database, connection_id, kind, clock), kind=kind)
+        report.status = SyncStatus.FAILED
+        report.errors.append({"stage": "lease", "message": str(busy)})
+        log.warning("%s", busy)
+        _finish_run(database, report, clock, 0)
+        return report

@@ -32,6 +32,7 @@ from connectors.http import (
     ResilientCaller,
     VendorHttp,
     error_for_status,
+    guard_urllib3_pool,
 )
 
 __all__ = [
@@ -185,6 +186,7 @@ class AsanaClient:
             time_source=time_source,
         )
         self._sdk = self._build_sdk(token)
+        guard_urllib3_pool(self._sdk.rest_client.pool_manager, config.net_policy)  # A9: checked, no redirects
         self._http = VendorHttp(
             httpx.Client(
                 base_url=self.base_url,

@@ -24,7 +24,14 @@ from jira import JIRA, JIRAError
 
 from connectors.config import ConnectorConfig
 from connectors.errors import ConnectorError, InvalidPayload, NotFound, UpstreamError
-from connectors.http import CircuitBreaker, RateGate, ResilientCaller, VendorHttp, error_for_status
+from connectors.http import (
+    CircuitBreaker,
+    RateGate,
+    ResilientCaller,
+    VendorHttp,
+    error_for_status,
+    guard_requests_session,
+)
 
 __all__ = ["BulkRead", "JiraClient", "jira_error_detail", "webhook_id_of"]
 
@@ -145,6 +152,7 @@ class JiraClient:
             get_server_info=False,  # read below, once, so Baton keeps the site URL it names
             **auth,
         )
+        guard_requests_session(sdk._session, self.config.net_policy)  # A9: destinations checked, no redirects
         info = sdk.server_info()
         # What get_server_info=True would have set: the SDK needs deploymentType "Cloud" for search/jql.
         sdk._version = tuple(info["versionNumbers"])

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -50,6 +51,11 @@ __all__ = [
 
 BulkPath = Literal["httpx", "sdk"]
 SDK_HOSTS = ("https://api.trello.com/1/", "https://trello.com/1/")
+
+# A8: py-trello signs with (requests-)oauthlib, whose DEBUG records print the key, the token and the signing
+# base string. They stay off whatever the log level: secrets never reach the logs.
+for _signing_logger in ("oauthlib", "requests_oauthlib"):
+    logging.getLogger(_signing_logger).setLevel(max(logging.INFO, logging.getLogger(_signing_logger).level))
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from emulators.jira.api_webhooks import webhooks_router
 from emulators.jira.auth import DEMO_EMAIL, DEMO_TOKEN, Credentials, authenticate
 from emulators.jira.context import JiraContext
 from emulators.jira.errors import install_error_handlers, jira_error
+from emulators.jira.oauth import OAuthServer, oauth_router
 from emulators.jira.ratelimit import jira_policy
 from emulators.jira.search import SearchEngine
 from emulators.jira.site import JiraSite
@@ -63,4 +64,6 @@ def build_app(config: EmulatorConfig) -> FastAPI:
     authenticated.include_router(agile_router(ctx))
     authenticated.include_router(webhooks_router(ctx))
     app.include_router(authenticated)
+    app.state.jira_oauth = OAuthServer()  # OAuth 2.0 token endpoint with rotating refresh tokens (P13)
+    app.include_router(oauth_router(app.state.jira_oauth))
     return app

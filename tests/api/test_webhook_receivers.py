@@ -71,6 +71,7 @@ def test_a_signed_jira_delivery_is_stored_once(client: TestClient, database: Dat
     assert (row.delivery_id, row.entity_external_id, row.status, row.body) == ("wh-1", "10001", "pending", JIRA_BODY)
 
 
+@pytest.mark.reliability
 @pytest.mark.parametrize(
     ("headers", "body", "status"),
     [
@@ -121,6 +122,7 @@ def pending_subscription(database: Database, registry: ReceiverRegistry, token: 
         session.commit()
 
 
+@pytest.mark.reliability
 def test_w14_asana_handshake_echoes_and_stores_the_secret_encrypted(
     client: TestClient, database: Database, registry: ReceiverRegistry
 ) -> None:
@@ -152,11 +154,13 @@ def test_w14_asana_handshake_echoes_and_stores_the_secret_encrypted(
     assert client.post("/webhooks/asana/asana?sub=sub-1", content=events, headers=forged).status_code == 401
 
 
+@pytest.mark.reliability
 def test_w14_an_unexpected_handshake_is_refused(client: TestClient) -> None:
     assert client.post("/webhooks/asana/asana?sub=unknown", headers={"X-Hook-Secret": "s"}).status_code == 403
     assert client.post("/webhooks/asana/asana", headers={"X-Hook-Secret": "s"}).status_code == 403
 
 
+@pytest.mark.reliability
 def test_w16_bodies_over_one_mebibyte_are_413_plain_and_chunked(client: TestClient, database: Database) -> None:
     big = b"x" * (1024 * 1024 + 1)
     plain = client.post("/webhooks/jira/jira", content=big, headers=jira_headers(big))
@@ -170,6 +174,7 @@ def test_w16_bodies_over_one_mebibyte_are_413_plain_and_chunked(client: TestClie
     assert inbox_count(database) == 0
 
 
+@pytest.mark.reliability
 def test_a11_unsigned_flood_is_refused_without_a_single_query(client: TestClient, database: Database) -> None:
     queries: list[str] = []
 
@@ -189,6 +194,7 @@ def test_a11_unsigned_flood_is_refused_without_a_single_query(client: TestClient
     assert queries == []
 
 
+@pytest.mark.reliability
 def test_w13_store_unavailable_is_503_so_the_vendor_retries(registry: ReceiverRegistry) -> None:
     unreachable = Database.from_url("postgresql+psycopg://postgres@127.0.0.1:1/nowhere?connect_timeout=2")
     app = create_app(

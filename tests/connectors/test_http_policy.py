@@ -33,6 +33,8 @@ from connectors.http import (
 from tests.fake_time import FakeTime
 from tests.scripted_server import Reply, Script, serve_script
 
+pytestmark = pytest.mark.reliability
+
 OK = Reply(200, b'{"ok": true}')
 
 

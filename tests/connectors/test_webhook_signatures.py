@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -13,6 +14,8 @@ from connectors.jira.webhooks import parse_jira_webhook, verify_jira_signature
 from connectors.signatures import hmac_base64, hmac_hex, trello_signed_bytes
 from connectors.standard_webhooks import sign_standard_webhook, verify_standard_webhook
 from connectors.trello.webhooks import parse_trello_webhook, verify_trello_signature
+
+pytestmark = pytest.mark.reliability
 
 JIRA_SECRET = "It's a Secret to Everybody"
 JIRA_SIGNATURE = "sha256=a4771c39fbe90f317c7824e83ddef3caae9cb3d976c214ace1f2937e133263c9"

@@ -14,6 +14,7 @@ from models import Connection
 from models.db import Database, create_db_engine, sqlite_file_path
 
 
+@pytest.mark.reliability
 def test_d1_pragmas_hold_on_every_pooled_connection(tmp_path: Path) -> None:
     engine = create_db_engine(f"sqlite:///{tmp_path / 'p.db'}", pool_size=4)
     held = [engine.raw_connection() for _ in range(8)]  # pool_size + overflow: eight distinct connections
@@ -53,6 +54,7 @@ def test_write_transactions_begin_immediate_and_reads_deferred(tmp_path: Path) -
     database.dispose()
 
 
+@pytest.mark.reliability
 def test_d2_eight_threads_read_modify_write_lose_nothing(tmp_path: Path) -> None:
     database = Database.from_url(f"sqlite:///{tmp_path / 'c.db'}", pool_size=8)
     counter = Table("counter", MetaData(), Column("id", Integer, primary_key=True), Column("n", Integer))

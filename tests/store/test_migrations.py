@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
@@ -17,6 +18,7 @@ def schema_diff(database: Database) -> list[object]:
         return list(compare_metadata(context, models.metadata))
 
 
+@pytest.mark.reliability
 def test_d6_upgrade_from_empty_matches_the_models(empty_database_url: str) -> None:
     database = Database.from_url(empty_database_url)
     try:
@@ -30,6 +32,7 @@ def test_d6_upgrade_from_empty_matches_the_models(empty_database_url: str) -> No
         database.dispose()
 
 
+@pytest.mark.reliability
 def test_d6_downgrade_to_base_and_up_again(empty_database_url: str) -> None:
     database = Database.from_url(empty_database_url)
     try:

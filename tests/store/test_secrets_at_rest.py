@@ -16,6 +16,8 @@ from models.tables import WEBHOOK_SUBSCRIPTIONS
 from sync.secrets import rotate_stored_secrets
 from sync.store import ensure_connection
 
+pytestmark = pytest.mark.reliability
+
 CANARY = "canary-secret-7f3a9c"
 
 

@@ -109,6 +109,7 @@ def test_empty_input_changes_nothing(database: Database, connection_id: int) -> 
     assert upsert_items(database, []) == 0
 
 
+@pytest.mark.reliability
 def test_d5_concurrent_upserts_converge_on_the_max_version(database: Database, connection_id: int) -> None:
     """32 workers upsert the same 1,000 keys with random versions: every key ends at its max, with no errors."""
     workers, keys = 32, 1_000

@@ -50,6 +50,7 @@ def test_full_sync_stores_everything_and_records_the_run(database: Database, con
     assert (run.status, run.kind, run.items_changed, run.finished_at is not None) == ("succeeded", "full", 100, True)
 
 
+@pytest.mark.reliability
 def test_p8_a_second_full_sync_changes_no_row(database: Database, connection_id: int) -> None:
     source = SyntheticSource()
     sync(database, connection_id, source, full=True)
@@ -73,6 +74,7 @@ def test_incremental_sync_reads_only_what_changed(database: Database, connection
     assert (report.items_seen, report.items_changed) == (2, 2)
 
 
+@pytest.mark.reliability
 def test_p11_vanished_items_are_tombstoned_in_one_cycle_and_come_back(database: Database, connection_id: int) -> None:
     source = SyntheticSource()
     sync(database, connection_id, source, full=True)
@@ -87,6 +89,7 @@ def test_p11_vanished_items_are_tombstoned_in_one_cycle_and_come_back(database: 
     assert "0-0001" in live_ids(database)
 
 
+@pytest.mark.reliability
 def test_mass_disappearance_tombstones_nothing_and_raises_a_finding(database: Database, connection_id: int) -> None:
     source = SyntheticSource()
     sync(database, connection_id, source, full=True)
@@ -102,6 +105,7 @@ def test_mass_disappearance_tombstones_nothing_and_raises_a_finding(database: Da
     assert finding.resolved_at is None
 
 
+@pytest.mark.reliability
 def test_an_incomplete_census_tombstones_nothing(database: Database, connection_id: int) -> None:
     source = SyntheticSource()
     sync(database, connection_id, source, full=True)
@@ -113,6 +117,7 @@ def test_an_incomplete_census_tombstones_nothing(database: Database, connection_
     assert "0-0001" in live_ids(database)
 
 
+@pytest.mark.reliability
 def test_a_failing_pull_keeps_what_was_stored_and_a_rerun_converges(database: Database, connection_id: int) -> None:
     source = SyntheticSource()
     source.fail_pull_after_pages = 2

@@ -88,6 +88,7 @@ def test_an_entity_gone_from_its_tool_is_tombstoned(database: Database, connecti
         assert session.execute(select(ITEMS.c.deleted_at)).scalar_one() == clock.now
 
 
+@pytest.mark.reliability
 def test_w12_a_poison_event_dead_letters_after_exactly_five_attempts(
     database: Database, connection_id: int, clock: Clock
 ) -> None:
@@ -127,6 +128,7 @@ def test_w12_a_poison_event_dead_letters_after_exactly_five_attempts(
     assert statuses(database)["poison"] == "done"
 
 
+@pytest.mark.reliability
 def test_a_lease_left_by_a_dead_worker_is_picked_up_again(database: Database, connection_id: int, clock: Clock) -> None:
     deliver(database, connection_id, "0-0006", "d1", clock.now)
     policy = InboxPolicy(lease_seconds=60)
@@ -137,6 +139,7 @@ def test_a_lease_left_by_a_dead_worker_is_picked_up_again(database: Database, co
     assert InboxProcessor(database, lambda _: source, clock=clock, policy=policy).drain().done == 1
 
 
+@pytest.mark.reliability
 def test_concurrent_workers_claim_disjoint_rows(database: Database, connection_id: int, clock: Clock) -> None:
     for n in range(400):
         deliver(database, connection_id, f"0-{n % 20:04d}", f"d{n}", clock.now)

@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 import httpx
+import pytest
 
 import models
 from connectors.asana import AsanaConnector
@@ -17,6 +18,8 @@ from sync.engine import run_sync
 from sync.store import ensure_connection, load_cursors
 from tests.connectors.harness_asana import HARNESS, RunningAsana
 from tests.digest import store_digest
+
+pytestmark = pytest.mark.reliability
 
 NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
 # About 7 % of requests fail upstream: rare enough that the breaker (5 consecutive failures) stays shut.

@@ -67,6 +67,7 @@ def test_an_increment_reads_only_what_the_events_name(database: Database, asana:
     assert connector.requests_made < 11 + 4 * 2 + 8 * 2 + 8
 
 
+@pytest.mark.reliability
 def test_an_expired_sync_token_re_crawls_the_project_p10(database: Database, asana: RunningAsana) -> None:
     sync(database, asana, full=True)
     asana.mutate(12, seed=4)
@@ -87,6 +88,7 @@ def live_ids(database: Database) -> set[str]:
         return set(session.execute(select(ITEMS.c.external_id).where(ITEMS.c.deleted_at.is_(None))).scalars())
 
 
+@pytest.mark.reliability
 def test_deletions_without_webhooks_are_tombstoned_by_one_census_p11(database: Database, asana: RunningAsana) -> None:
     sync(database, asana, full=True)
     victims = sorted(live_ids(database))[::100][:3]
@@ -98,6 +100,7 @@ def test_deletions_without_webhooks_are_tombstoned_by_one_census_p11(database: D
     assert live_ids(database) == set(asana.expected_items())
 
 
+@pytest.mark.reliability
 def test_deleted_events_tombstone_without_waiting_for_the_census(database: Database, asana: RunningAsana) -> None:
     sync(database, asana, full=True)
     victim = sorted(live_ids(database))[7]

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import pytest
+
 from connectors.asana import AsanaConnector
 from connectors.asana.client import AsanaLimits, EventsPage, Page, SyncTokenExpired
 from connectors.config import ConnectorConfig
@@ -79,6 +81,7 @@ class StubAsana:
         pass
 
 
+@pytest.mark.reliability
 def test_an_undeleted_event_revives_the_tombstoned_task(database: Database) -> None:
     stub = StubAsana()
     config = ConnectorConfig(name="stub", vendor=Vendor.ASANA, base_url="http://asana.test", credentials={})

@@ -136,6 +136,7 @@ class MutatingConnector:
         return self.inner.requests_made
 
 
+@pytest.mark.reliability
 def test_p9_changes_between_page_fetches_and_in_the_checkpoint_minute_are_neither_missed_nor_doubled(
     database: Database, jira: RunningJira
 ) -> None:
@@ -182,6 +183,7 @@ def test_the_incremental_jql_names_the_users_local_time(database: Database, jira
 # ----- P10 ------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.reliability
 def test_p10_an_invalid_page_token_falls_back_to_a_full_crawl(database: Database, jira: RunningJira) -> None:
     spoiled: list[str] = []
 
@@ -206,6 +208,7 @@ def test_p10_an_invalid_page_token_falls_back_to_a_full_crawl(database: Database
 # ----- P12 ------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.reliability
 def test_p12_an_issue_that_stays_invalid_is_quarantined_and_nothing_else_is_skipped(
     database: Database, jira: RunningJira
 ) -> None:
@@ -252,6 +255,7 @@ FAULTS = "429=0.035,500=0.035,502=0.035,503=0.035,504=0.035,timeout=0.02,reset=0
 FAULT_SEED = 8  # with this seed every fault kind strikes at least once during the sync (asserted)
 
 
+@pytest.mark.reliability
 def test_p4_a_sync_through_every_fault_kind_stores_what_a_fault_free_sync_stores(
     database: Database, empty_database_url: str
 ) -> None:
@@ -285,6 +289,7 @@ def test_p4_a_sync_through_every_fault_kind_stores_what_a_fault_free_sync_stores
         faulty_store.dispose()
 
 
+@pytest.mark.reliability
 def test_p4_truncated_json_never_advances_the_cursor(database: Database, jira: RunningJira) -> None:
     pages_served: list[int] = []
 

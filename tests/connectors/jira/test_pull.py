@@ -115,6 +115,7 @@ def test_a_truncated_changelog_is_completed_in_one_bulk_read_per_page() -> None:
     assert len(items["20002"].transitions) == 3
 
 
+@pytest.mark.reliability
 def test_an_invalid_page_token_restarts_a_full_crawl_not_a_skip() -> None:
     pages = [[numbered(n) for n in range(start, start + 3)] for start in (1, 4, 7)]
     client = ScriptedClient(pages=pages, refuse_token=lambda token, calls: token == "2" and calls < 5)
@@ -130,6 +131,7 @@ def test_an_invalid_page_token_restarts_a_full_crawl_not_a_skip() -> None:
     assert batches[-1].cursor.value == datetime(2026, 2, 3, 10, 9, tzinfo=UTC).isoformat()
 
 
+@pytest.mark.reliability
 def test_a_token_refused_again_and_again_fails_the_pull() -> None:
     pages = [[numbered(1)], [numbered(2)]]
     client = ScriptedClient(pages=pages, refuse_token=lambda token, calls: True)
@@ -147,6 +149,7 @@ def hundred() -> list[list[dict[str, Any]]]:
     return [[numbered(n) for n in range(1, 101)], [numbered(n) for n in range(101, 121)]]
 
 
+@pytest.mark.reliability
 def test_p12_a_page_with_a_bad_item_is_read_again_and_a_recovered_item_is_kept() -> None:
     client = ScriptedClient(pages=hundred(), edit_page=lambda i, c, issues: break_item_57(i, c, issues, calls_broken=1))
     batches, puller = pull(client)
@@ -156,6 +159,7 @@ def test_p12_a_page_with_a_bad_item_is_read_again_and_a_recovered_item_is_kept()
     assert len({item.external_id for batch in batches for item in batch.items}) == 120
 
 
+@pytest.mark.reliability
 def test_p12_an_item_that_stays_invalid_is_quarantined_with_its_raw_json_and_nothing_else_is_skipped() -> None:
     client = ScriptedClient(
         pages=hundred(), edit_page=lambda i, c, issues: break_item_57(i, c, issues, calls_broken=99)

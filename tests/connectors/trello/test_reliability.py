@@ -20,6 +20,8 @@ from tests.connectors.harness_trello import HARNESS, RunningTrello
 from tests.connectors.test_conformance import stored_items, sync
 from tests.digest import store_digest
 
+pytestmark = pytest.mark.reliability
+
 
 def empty_store(database: Database) -> None:
     with database.engine.begin() as connection:
