@@ -6,19 +6,15 @@ commits leaves a cursor that claims data the store never received, so the next i
 and those items are lost. The P7 test runs this build under the same kill schedule as the real one and proves
 that it fails, which shows the schedule can catch a checkpoint written too early.
 
-    python tests/e2e/cursor_first_baton.py sync --full      (same arguments as `baton`)
+    python tests/e2e/cursor_first_baton.py sync --full      (the arguments of `baton`, as `python -m cli` runs it)
 """
 
 from __future__ import annotations
 
-import sys
 from dataclasses import replace
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
-from connectors.records import Batch  # noqa: E402
-from sync.store import BatchOutcome, StoreWriter  # noqa: E402
+from connectors.records import Batch
+from sync.store import BatchOutcome, StoreWriter
 
 _apply_batch = StoreWriter.apply_batch
 
@@ -35,9 +31,9 @@ def apply_batch_cursor_first(self: StoreWriter, batch: Batch) -> BatchOutcome:
 
 def main() -> None:
     StoreWriter.apply_batch = apply_batch_cursor_first  # type: ignore[method-assign]
-    from main import run
+    from cli import build_cli
 
-    run()
+    build_cli()()
 
 
 if __name__ == "__main__":

@@ -15,16 +15,30 @@ import random
 import signal
 import subprocess
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import func, select
 
+import migrations
 from models.db import Database
 from models.tables import CURSORS, ITEMS
+from tests.dbutil import fresh_database_url
+from tests.digest import store_digest
+from tests.e2e.processes import BATON_CLI, EmulatorProcess, baton_env, run_baton, running_emulators
 
-__all__ = ["KillLog", "KillPoint", "kill_schedule", "sync_with_kills"]
+__all__ = [
+    "KillLog",
+    "KillPoint",
+    "KilledOutcome",
+    "Reference",
+    "kill_schedule",
+    "killed_sync",
+    "sync_with_kills",
+    "uninterrupted_reference",
+]
 
 POLL_SECONDS = 0.01
 
@@ -137,3 +151,69 @@ def sync_with_kills(
     log.final_returncode = final.returncode
     log.final_output = final.stdout + final.stderr
     return log
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A Jira emulator process, and the digest and live item count of an uninterrupted full sync of it."""
+
+    emulator: EmulatorProcess
+    digest: str
+    items: int
+
+
+def migrated(url: str) -> Database:
+    """The store at ``url``, upgraded to head."""
+    database = Database.from_url(url)
+    migrations.upgrade_to_head(database.engine)
+    return database
+
+
+def live_items(database: Database) -> int:
+    """Items of the store that are not tombstoned."""
+    with database.read_session() as session:
+        query = select(func.count()).select_from(ITEMS).where(ITEMS.c.deleted_at.is_(None))
+        return int(session.execute(query).scalar_one())
+
+
+@contextmanager
+def uninterrupted_reference(*, items: int, seed: int, dialect: str, workdir: Path) -> Iterator[Reference]:
+    """`baton emulate jira` and one uninterrupted `baton sync --full` of it into a fresh store of ``dialect``."""
+    with (
+        running_emulators(["jira"], items=items, seed=seed, workdir=workdir) as emulator,
+        fresh_database_url(dialect, workdir) as url,
+    ):
+        database = migrated(url)
+        try:
+            done = run_baton(["sync", "--full"], env=baton_env(url, emulator.policy), cwd=workdir, program=BATON_CLI)
+            if done.returncode != 0:
+                raise RuntimeError(f"the uninterrupted sync failed:\n{done.stdout}{done.stderr}")
+            yield Reference(emulator, store_digest(database), live_items(database))
+        finally:
+            database.dispose()
+
+
+@dataclass(frozen=True)
+class KilledOutcome:
+    """The store after a killed-and-rerun sync."""
+
+    digest: str
+    items: int
+    log: KillLog
+
+
+def killed_sync(
+    reference: Reference, program: Sequence[str], *, points: Sequence[KillPoint], dialect: str, workdir: Path
+) -> KilledOutcome:
+    """Run the kill schedule with ``program`` against the reference's emulator, into a fresh store."""
+    with fresh_database_url(dialect, workdir) as url:
+        database = migrated(url)
+        try:
+            log = sync_with_kills(
+                program, env=baton_env(url, reference.emulator.policy), cwd=workdir, database=database, points=points
+            )
+            if log.final_returncode != 0:
+                raise RuntimeError(f"the final run failed:\n{log.final_output}")
+            return KilledOutcome(store_digest(database), live_items(database), log)
+        finally:
+            database.dispose()

@@ -24,6 +24,7 @@ from emulators.policy import RunningVendor, write_policy
 
 __all__ = [
     "BATON",
+    "BATON_CLI",
     "ROOT",
     "EmulatorProcess",
     "baton_env",
@@ -34,6 +35,7 @@ __all__ = [
 
 ROOT = Path(__file__).resolve().parents[2]
 BATON = shutil.which("baton", path=str(Path(sys.executable).parent)) or "baton"
+BATON_CLI = (sys.executable, "-m", "cli")  # the same command line, without main.py building the FastAPI app
 HEALTH = "/_emulator/health"
 
 
