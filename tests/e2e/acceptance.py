@@ -17,6 +17,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from connectors.http import SystemTime
+from emulators.org.model import SprintState
 from emulators.policy import RunningVendor as PolicyConnection
 from emulators.policy import write_policy
 from models.db import Database
@@ -96,11 +97,18 @@ def differences(database: Database, vendor: RunningVendor) -> tuple[int, list[st
 
 
 def move_jira_sprints(jira: RunningJira, count: int, seed: int) -> None:
-    """Move ``count`` issues to another sprint of their board (or out of sprints) via ``PUT /issue`` (REST)."""
+    """Move ``count`` issues to another open sprint of their board via ``PUT /issue`` (REST).
+
+    Only active and future sprints are targets: Jira does not assign issues to a closed sprint. Moves to the
+    backlog are left out: the Sprint field of such an issue still lists the closed sprints it was in, and Baton
+    reads the last of them as its sprint, as it does for the emulator's generated unfinished issues.
+    """
     rng = random.Random(seed)
     site = jira.context.site
     live = sorted(jira.live_items(), key=lambda item: item.external_id)
     for item in rng.sample(live, min(count, len(live))):
-        sprints = [s.id for s in site.org.sprints(item.team) if str(s.id) != (str(item.sprint) if item.sprint else "")]
-        target = rng.choice(sprints) if sprints and rng.random() < 0.8 else None
-        jira.put(item.key, {site.fields.sprint: target})
+        sprints = [
+            s.id for s in site.org.sprints(item.team) if s.state is not SprintState.CLOSED and s.id != item.sprint
+        ]
+        if sprints:
+            jira.put(item.key, {site.fields.sprint: rng.choice(sprints)})
