@@ -3,13 +3,15 @@ and its summary table, whose counts must be those of the ``sync_run`` rows."""
 
 from __future__ import annotations
 
+import io
 import re
 from contextlib import ExitStack
 from pathlib import Path
 
+from rich.console import Console
 from sqlalchemy import select
 
-from cli.sync_progress import status_line
+from cli.sync_progress import RichSyncProgress, status_line
 from models.tables import CONNECTIONS, RUNS
 from tests.connectors.harness_jira import HARNESS as JIRA
 from tests.connectors.harness_trello import HARNESS as TRELLO
@@ -27,6 +29,24 @@ def test_status_line_gives_the_rate_and_an_eta_only_with_a_total() -> None:
     assert status_line("jira", 1_200, 12, 2.0, 20_000) == expected
     assert status_line("trello", 100, 1, 0.5, None) == "trello: 100 items, 1 page, 200 items/s"
     assert status_line("jira", 0, 0, 0.0, 500) == "jira: 0 of ~500 items, 0 pages, 0 items/s"
+
+
+def test_off_a_terminal_status_lines_come_on_the_first_page_then_at_most_every_interval() -> None:
+    output = io.StringIO()
+    console = Console(file=output, force_terminal=False, width=200)
+    now = [100.0]
+    with RichSyncProgress.build(console) as progress:
+        bar = RichSyncProgress(progress, "jira", clock=lambda: now[0], line_every=5.0)
+        bar.on_total(1_000)
+        for _ in range(10):  # a page a second
+            now[0] += 1.0
+            bar.on_batch(100, 1)
+        bar.finish()
+    lines = [line for line in output.getvalue().splitlines() if line.startswith("jira: ")]
+    assert lines == [
+        "jira: 100 of ~1,000 items, 1 page, 100 items/s, ETA 0:00:09",
+        "jira: 600 of ~1,000 items, 6 pages, 100 items/s, ETA 0:00:04",
+    ]
 
 
 def summary_rows(output: str) -> dict[str, list[str]]:
