@@ -6,7 +6,8 @@ requests against ceil(k / page) + one census per container; the store equals eac
 
 The emulators are served in this process over HTTP on 127.0.0.1 (tests/e2e/acceptance.py, the conformance
 harnesses: their state is the oracle); every sync is `baton sync --connection NAME` (as `python -m cli`) in
-a child process, whose own peak RSS (``wait4``) is the figure, so the emulators' memory is not counted.
+a child process, whose own peak RSS (``VmHWM``, read while it runs) is the figure, so the emulators' memory is
+not counted.
 Exits non-zero when any difference remains.
 """
 
@@ -51,18 +52,36 @@ class ChildRun:
     emulator_cpu: float
 
 
+def high_water_mib(pid: int) -> float | None:
+    """``VmHWM`` of a live process: the peak RSS of its own image (``ru_maxrss`` would also count the parent's
+    pages the child held between fork and exec, and this parent holds the emulators)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
 def sync_child(args: list[str], env: dict[str, str], cwd: Path) -> ChildRun:
-    """Run `baton ARGS` to completion. This process only serves the emulators while it waits, so its CPU time
-    over the run is the emulators' (the answer to "where does the time go: the emulator or the connector?")."""
+    """Run `baton ARGS` to completion, reading its peak RSS every 0.2 s. This process only serves the emulators
+    while it waits, so its CPU time over the run is the emulators' (where the time goes: emulator or connector)."""
     started, cpu = time.perf_counter(), time.process_time()
     log = (cwd / "baton.log").open("ab")
     process = subprocess.Popen([*BATON_CLI, *args], env=env, cwd=cwd, stdout=log, stderr=log)
-    _, status, usage = os.wait4(process.pid, 0)
+    peak = 0.0
+    while True:
+        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+        if pid:
+            break
+        peak = max(peak, high_water_mib(process.pid) or 0.0)
+        time.sleep(0.2)
     log.close()
     return ChildRun(
         returncode=os.waitstatus_to_exitcode(status),
         wall=time.perf_counter() - started,
-        peak_rss_mib=usage.ru_maxrss / 1024,
+        peak_rss_mib=peak,
         sync_cpu=usage.ru_utime + usage.ru_stime,
         emulator_cpu=time.process_time() - cpu,
     )
