@@ -16,6 +16,9 @@ SELF_RECORDING: list[list[str]] = [
     ["bench.webhook_freshness", "--seconds", "60", "--dialect", "postgresql", "--record"],
     ["bench.report_bench", "--items", str(int(100_000 * SCALE)), "--items", str(int(1_000_000 * SCALE)), "--record"],
     ["bench.dashboard_pages", "--items", str(int(100_000 * SCALE)), "--record"],
+    ["bench.connector_acceptance", "--items", str(int(20_000 * SCALE)), "--record"],
+    ["bench.p7_kill9", "--items", str(int(20_000 * SCALE)), "--control", "--record"],
+    ["bench.p7_kill9", "--items", str(int(100_000 * SCALE)), "--record"],
 ]
 CAPTURED = [
     ("20-emulator-scale", "Emulator engine at scale", "bench.emulator_scale", ["--items", str(int(1_000_000 * SCALE))]),
@@ -60,6 +63,7 @@ def main() -> None:
     for section, title, module, args in CAPTURED:
         print(f"== {module} {' '.join(args)}", flush=True)
         subprocess.run([sys.executable, "-m", "bench.capture", section, title, module, *args], check=True)
+    subprocess.run([sys.executable, "-m", "bench.connector_summary"], check=True)
 
 
 if __name__ == "__main__":

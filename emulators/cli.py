@@ -26,6 +26,8 @@ DEMO_CREDENTIALS: dict[str, dict[str, str]] = {
     "trello": {"api_key": "emulator-key", "token": "emulator-token", "app_secret": "emulator-secret"},
     "asana": {"access_token": "emulator-token"},
 }
+# The emulators' credential names that the policy file spells differently (core/policy/connections.py).
+POLICY_CREDENTIAL_KEYS: dict[str, dict[str, str]] = {"asana": {"access_token": "token"}}
 
 
 class Switch(StrEnum):
@@ -109,7 +111,8 @@ def build_served(vendor_ports: list[tuple[str, int]], options: Options) -> tuple
         )
         served.append(ServedApp(plugin.build_app(config), port))
         secret = credentials.get(plugin.webhook_secret) if plugin.webhook_secret else None
-        listed = {k: v for k, v in credentials.items() if k != plugin.webhook_secret}
+        renamed = POLICY_CREDENTIAL_KEYS.get(name, {})
+        listed = {renamed.get(k, k): v for k, v in credentials.items() if k != plugin.webhook_secret}
         base_url = f"http://{options.host}:{port}{plugin.base_path}"
         running.append(RunningVendor(f"{name}-emulator", name, base_url, listed, secret))
     return served, running

@@ -80,6 +80,7 @@ class RunningJira:
         site = self.context.site
         people = [site.account_id(p) for p in site.jira_people]
         live = [item.key for item in self.live_items()]
+        children = self.children_by_key()
         for _ in range(count):
             key = rng.choice(live)
             roll = rng.random()
@@ -96,8 +97,8 @@ class RunningJira:
             elif roll < 0.95:
                 live.append(self.create(rng.choice(site.teams).key, f"Created by the harness {rng.random():.6f}"))
             else:
-                self.delete(key)
-                live.remove(key)
+                for deleted in self.delete_with_children(key, children, live):
+                    live.remove(deleted)
 
     def transition(self, key: str, rng: random.Random) -> None:
         """Move an issue to a random other status of its workflow."""
@@ -120,6 +121,30 @@ class RunningJira:
     def delete(self, key: str) -> None:
         """Delete an issue."""
         self.http.delete(f"/rest/api/3/issue/{key}").raise_for_status()
+
+    def children_by_key(self) -> dict[str, list[str]]:
+        """The keys of each live issue's live children (sub-tasks, an epic's issues)."""
+        store = self.context.runtime.store
+        children: dict[str, list[str]] = {}
+        for item in self.live_items():
+            parent = store.get(item.parent) if item.parent is not None else None
+            if parent is not None:
+                children.setdefault(parent.key, []).append(item.key)
+        return children
+
+    def delete_with_children(self, key: str, children: dict[str, list[str]], live: list[str]) -> list[str]:
+        """Delete an issue's children (deepest first), then the issue, one REST call each; the deleted keys.
+
+        Jira refuses to delete an issue with sub-tasks unless told to delete them too, and keeps an epic's
+        issues (unlinked) when the epic goes; the emulator models neither yet, so the harness deletes a parent
+        only after its children, as a person doing it by hand would.
+        """
+        deleted: list[str] = []
+        for child in children.pop(key, []):
+            if child in live:
+                deleted += self.delete_with_children(child, children, live)
+        self.delete(key)
+        return [*deleted, key]
 
     # ----- request budget ---------------------------------------------------------------------------------
 

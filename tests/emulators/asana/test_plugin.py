@@ -8,6 +8,7 @@ import httpx
 import yaml
 from typer.testing import CliRunner
 
+from core.policy import load_policy
 from emulators.asana import PLUGIN
 from emulators.asana.settings import AsanaPlan
 from emulators.cli import Options, build_served, emulate_app
@@ -27,15 +28,17 @@ def test_cli_options_reach_the_app_and_the_policy_lists_a_working_connection(tmp
     served, running = build_served([("asana", 8103)], options)
     app = served[0].app
     assert app.state.asana.settings.plan is AsanaPlan.FREE  # type: ignore[attr-defined]
-    assert running[0].credentials == {"access_token": "tok-1"}
+    assert running[0].credentials == {"token": "tok-1"}  # the policy's key for an Asana token
     connection = {
         "name": "asana-emulator",
         "vendor": "asana",
         "base_url": "http://127.0.0.1:8103",
-        "credentials": {"access_token": "tok-1"},
+        "credentials": {"token": "tok-1"},
     }
-    document = yaml.safe_load(write_policy(tmp_path / "policy.yaml", running).read_text())
+    policy_file = write_policy(tmp_path / "policy.yaml", running)
+    document = yaml.safe_load(policy_file.read_text())
     assert document["connections"] == [connection]
+    assert load_policy(policy_file).policy.connection("asana-emulator") is not None  # `baton sync` can read it
     with running_server(app) as url:
         me = httpx.get(f"{url}/api/1.0/users/me", headers={"Authorization": "Bearer tok-1"})
         assert me.status_code == 200
