@@ -24,6 +24,7 @@ from models.db import Database
 from models.enums import SyncKind, SyncStatus, Vendor
 from models.tables import CONTAINERS, ITEMS, RUNS
 from sync.health import MASS_DISAPPEARANCE, raise_health_finding
+from sync.prefetch import prefetched
 from sync.store import PRIMARY_KIND, StoreWriter, load_cursors
 
 __all__ = ["MASS_DISAPPEARANCE_SHARE", "SyncProgress", "SyncReport", "run_sync"]
@@ -171,7 +172,8 @@ def run_sync(
         if progress is not None:
             progress.on_total(connector.estimate_total() if full else None)
         cursors = {} if full else load_cursors(database, connection_id)
-        for batch in connector.pull(cursors, full=full):
+        # Fetching (and mapping) the next page overlaps storing this one; two batches at most wait in memory.
+        for batch in prefetched(connector.pull(cursors, full=full)):
             outcome = writer.apply_batch(batch)
             report.items_seen += outcome.items_seen
             report.items_changed += outcome.items_changed
