@@ -165,12 +165,8 @@ def main() -> None:
     if args.worker_floor:
         import resource
 
-        plan = FloorPlan(
-            **{
-                k: tuple(v) if isinstance(v, list) else v
-                for k, v in json.loads(Path(args.worker_floor).read_text()).items()
-            }
-        )
+        saved = json.loads(Path(args.worker_floor).read_text())
+        plan = FloorPlan(str(saved["jql"]), tuple(saved["fields"]), tuple(saved["project_ids"]))
         run = fetch_floor(args.url, plan)
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(json.dumps({**asdict(run), "peak_rss_mib": rss}))

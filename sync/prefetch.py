@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable
 from typing import Generic, TypeVar
 
 __all__ = ["prefetched"]
@@ -58,7 +58,7 @@ class _Prefetcher(Generic[T]):
                 close()
         self._put(_Done(None))
 
-    def __iter__(self) -> Iterator[T]:
+    def items(self) -> Generator[T, None, None]:
         self._thread.start()
         try:
             while True:
@@ -73,8 +73,8 @@ class _Prefetcher(Generic[T]):
             self._thread.join()
 
 
-def prefetched(source: Iterable[T], *, depth: int = 2) -> Iterator[T]:
+def prefetched(source: Iterable[T], *, depth: int = 2) -> Generator[T, None, None]:
     """Iterate ``source`` in a background thread, at most ``depth`` items ahead of the consumer."""
     if depth < 1:
         raise ValueError("depth must be at least 1")
-    return iter(_Prefetcher(source, depth))
+    return _Prefetcher(source, depth).items()
