@@ -21,7 +21,7 @@ from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Any
 
-from bench.emulated import CREDENTIALS, ROOT, running_emulator
+from bench.emulated import ROOT, running_emulator
 from bench.floor import FloorPlan, fetch_floor, plan_jira_floor
 
 __all__ = ["main"]
@@ -42,33 +42,7 @@ def run_floor(url: str, plan_file: Path) -> dict[str, Any]:
 
 
 def run_baton(url: str, workdir: str) -> dict[str, Any]:
-    return _run(["bench.compare_floor", "--worker-baton", workdir, "--url", url])
-
-
-def baton_full_sync(url: str, workdir: Path) -> dict[str, Any]:
-    """A Baton full sync into a fresh, migrated SQLite store; only ``run_sync`` is timed."""
-    import time
-
-    import migrations
-    from connectors.config import ConnectorConfig
-    from connectors.jira.connector import JiraConnector
-    from models.db import Database
-    from models.enums import Vendor
-    from sync.engine import run_sync
-    from sync.store import ensure_connection
-
-    database = Database.from_url(f"sqlite:///{workdir / f'baton-{time.monotonic_ns()}.db'}")
-    migrations.upgrade_to_head(database.engine)
-    config = ConnectorConfig(name="jira", vendor=Vendor.JIRA, base_url=url, credentials=CREDENTIALS["jira"])
-    connection_id = ensure_connection(database, name="jira", vendor="jira", base_url=url)
-    connector = JiraConnector(config)
-    started = time.perf_counter()
-    report = run_sync(database, connection_id=connection_id, vendor=Vendor.JIRA, connector=connector, full=True)
-    seconds = time.perf_counter() - started
-    database.dispose()
-    if report.status != "succeeded":
-        raise RuntimeError(f"sync failed: {report.errors}")
-    return {"items": report.items_seen, "seconds": seconds, "requests": connector.requests_made}
+    return _run(["bench.baton_worker", "--vendor", "jira", "--url", url, "--workdir", workdir])
 
 
 def measure(items: int, latency_ms: float, rounds: int) -> dict[str, Any]:
@@ -153,15 +127,8 @@ def main() -> None:
     parser.add_argument("--latencies", default="0,150", help="added emulator latency per request, ms")
     parser.add_argument("--record", action="store_true", help="write the section of docs/benchmarks.md")
     parser.add_argument("--worker-floor", help=argparse.SUPPRESS)
-    parser.add_argument("--worker-baton", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.worker_baton:
-        import resource
-
-        result = baton_full_sync(args.url, Path(args.worker_baton))
-        print(json.dumps({**result, "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
-        return
     if args.worker_floor:
         import resource
 

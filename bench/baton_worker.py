@@ -1,0 +1,59 @@
+"""One Baton full sync of one emulated vendor into a fresh SQLite store, in its own process, as JSON.
+
+    .venv/bin/python -m bench.baton_worker --vendor jira --url http://127.0.0.1:8101 --workdir /tmp/w
+
+Only ``run_sync`` is timed (creating and migrating the store is not); the printed line carries the items, the
+seconds, the requests made and the process's peak RSS. The comparison benchmarks run it beside the floor and
+the peers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.emulated import CREDENTIALS
+
+__all__ = ["baton_full_sync"]
+
+
+def baton_full_sync(vendor: str, url: str, workdir: Path) -> dict[str, Any]:
+    """A full sync of ``vendor`` at ``url`` into a fresh, migrated SQLite store under ``workdir``."""
+    import migrations
+    from connectors.config import ConnectorConfig
+    from connectors.factory import build_connector
+    from models.db import Database
+    from models.enums import Vendor
+    from sync.engine import run_sync
+    from sync.store import ensure_connection
+
+    database = Database.from_url(f"sqlite:///{workdir / f'baton-{vendor}-{time.monotonic_ns()}.db'}")
+    migrations.upgrade_to_head(database.engine)
+    config = ConnectorConfig(name=vendor, vendor=Vendor(vendor), base_url=url, credentials=CREDENTIALS[vendor])
+    connection_id = ensure_connection(database, name=vendor, vendor=vendor, base_url=url)
+    connector = build_connector(config)
+    started = time.perf_counter()
+    report = run_sync(database, connection_id=connection_id, vendor=Vendor(vendor), connector=connector, full=True)
+    seconds = time.perf_counter() - started
+    database.dispose()
+    if report.status != "succeeded":
+        raise RuntimeError(f"sync failed: {report.errors}")
+    return {"items": report.items_seen, "seconds": seconds, "requests": connector.requests_made}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--vendor", choices=sorted(CREDENTIALS), required=True)
+    parser.add_argument("--url", required=True)
+    parser.add_argument("--workdir", type=Path, required=True)
+    args = parser.parse_args()
+    result = baton_full_sync(args.vendor, args.url, args.workdir)
+    print(json.dumps({**result, "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+
+
+if __name__ == "__main__":
+    main()
