@@ -21,8 +21,11 @@ from bench.emulated import CREDENTIALS
 __all__ = ["baton_full_sync"]
 
 
-def baton_full_sync(vendor: str, url: str, workdir: Path) -> dict[str, Any]:
-    """A full sync of ``vendor`` at ``url`` into a fresh, migrated SQLite store under ``workdir``."""
+def baton_full_sync(
+    vendor: str, url: str, workdir: Path, *, store: Path | None = None, full: bool = True
+) -> dict[str, Any]:
+    """A sync of ``vendor`` at ``url`` into a SQLite store: a fresh one under ``workdir``, or ``store`` (created
+    and migrated when missing, reused otherwise; ``full=False`` then runs an incremental sync from its cursors)."""
     import migrations
     from connectors.config import ConnectorConfig
     from connectors.factory import build_connector
@@ -31,18 +34,24 @@ def baton_full_sync(vendor: str, url: str, workdir: Path) -> dict[str, Any]:
     from sync.engine import run_sync
     from sync.store import ensure_connection
 
-    database = Database.from_url(f"sqlite:///{workdir / f'baton-{vendor}-{time.monotonic_ns()}.db'}")
+    path = store if store is not None else workdir / f"baton-{vendor}-{time.monotonic_ns()}.db"
+    database = Database.from_url(f"sqlite:///{path}")
     migrations.upgrade_to_head(database.engine)
     config = ConnectorConfig(name=vendor, vendor=Vendor(vendor), base_url=url, credentials=CREDENTIALS[vendor])
     connection_id = ensure_connection(database, name=vendor, vendor=vendor, base_url=url)
     connector = build_connector(config)
     started = time.perf_counter()
-    report = run_sync(database, connection_id=connection_id, vendor=Vendor(vendor), connector=connector, full=True)
+    report = run_sync(database, connection_id=connection_id, vendor=Vendor(vendor), connector=connector, full=full)
     seconds = time.perf_counter() - started
     database.dispose()
     if report.status != "succeeded":
         raise RuntimeError(f"sync failed: {report.errors}")
-    return {"items": report.items_seen, "seconds": seconds, "requests": connector.requests_made}
+    return {
+        "items": report.items_seen,
+        "changed": report.items_changed,
+        "seconds": seconds,
+        "requests": connector.requests_made,
+    }
 
 
 def main() -> None:
@@ -50,8 +59,10 @@ def main() -> None:
     parser.add_argument("--vendor", choices=sorted(CREDENTIALS), required=True)
     parser.add_argument("--url", required=True)
     parser.add_argument("--workdir", type=Path, required=True)
+    parser.add_argument("--store", type=Path, help="reuse this SQLite file (created when missing)")
+    parser.add_argument("--incremental", action="store_true", help="an incremental sync from the store's cursors")
     args = parser.parse_args()
-    result = baton_full_sync(args.vendor, args.url, args.workdir)
+    result = baton_full_sync(args.vendor, args.url, args.workdir, store=args.store, full=not args.incremental)
     print(json.dumps({**result, "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 
 
