@@ -9,7 +9,7 @@ PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 PYTEST_WORKERS ?= 2
 PYTEST := $(PY) -m pytest -n $(PYTEST_WORKERS)
 
-.PHONY: install test test-sqlite test-postgresql lint fmt demo bench clean
+.PHONY: install test test-sqlite test-postgresql lint fmt demo bench bench-long clean
 
 $(UV):
 	python3 -m pip install --user --quiet "uv==0.13.9"
@@ -45,8 +45,13 @@ fmt: install
 demo: install
 	$(VENV)/bin/baton demo $(DEMO_ARGS)
 
+# The standard tier fits 45 minutes; BENCH_SCALE=0.1 for a quick look, BENCH_ONLY=module,module for a subset.
 bench: install
 	$(PY) -m bench.run
+
+# The sizes the goals name (100,000 and 1,000,000 items) and the 10-minute soaks: hours.
+bench-long: install
+	BENCH_TIER=long $(PY) -m bench.run
 
 clean:
 	rm -rf $(VENV) .baton .pytest_cache .mypy_cache .ruff_cache

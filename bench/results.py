@@ -46,6 +46,29 @@ def machine_summary() -> str:
     return f"{cpus} x {model}; Python {sys.version.split()[0]}; SQLite {sqlite}; {pg}"
 
 
+def goal_met(value: float, goal: str) -> bool | None:
+    """Whether ``value`` meets a goal written as ``<= X``, ``< X``, ``>= X`` or ``> X`` (None when there is none)."""
+    parts = goal.split()
+    if len(parts) != 2 or parts[0] not in {"<=", "<", ">=", ">"}:
+        return None
+    operator, bound = parts[0], float(parts[1])
+    return {"<=": value <= bound, "<": value < bound, ">=": value >= bound, ">": value > bound}[operator]
+
+
+def goals_table(figures: list[dict[str, object]]) -> str:
+    """The figures that carry a goal, each with whether it is met, as a Markdown table."""
+    lines = ["## Goals\n", "| name | value | unit | goal | met |", "|---|---|---|---|---|"]
+    for figure in figures:
+        goal = str(figure.get("goal") or "")
+        value = figure.get("value")
+        if not goal or not isinstance(value, int | float):
+            continue
+        met = goal_met(float(value), goal)
+        verdict = "n/a" if met is None else ("yes" if met else "**no**")
+        lines.append(f"| {figure['name']} | {value:g} | {figure['unit']} | {goal} | {verdict} |")
+    return "\n".join(lines) + "\n"
+
+
 def record(section: str, markdown: str, figures: list[Figure]) -> None:
     """Store one benchmark's section and figures, then rebuild both output files."""
     SECTIONS.mkdir(parents=True, exist_ok=True)
@@ -62,10 +85,13 @@ def rebuild() -> None:
         "Figures measured by the scripts under `bench/`; each section names the command that reproduces it.",
         "Tests assert behaviour only; every speed and memory figure comes from here. `make bench` reruns all.\n",
     ]
+    sections: list[str] = []
     for section in sorted(SECTIONS.glob("*.md")):
-        parts.append(section.read_text())
+        sections.append(section.read_text())
         data = section.with_suffix(".json")
         if data.exists():
             figures += json.loads(data.read_text())
+    parts.append(goals_table(figures))
+    parts += sections
     DOC.write_text("\n".join(parts).rstrip() + "\n")
     RESULTS.write_text(json.dumps(figures, indent=2) + "\n")

@@ -38,6 +38,13 @@ class Connector(Protocol):
         """Every item id in ``container`` (ids only, cheap): deletions are what vanished since."""
         ...
 
+    def census_count(self, container: ContainerIn) -> int | None:
+        """How many items ``container`` holds, when the vendor answers that in one request; else ``None``.
+
+        An incremental sync skips the id census of a container whose count equals the store's live count.
+        """
+        ...
+
     def verify_webhook(self, headers: Mapping[str, str], body: bytes, secret: str, now: datetime) -> bool:
         """Check a delivery's signature over the raw ``body``, in constant time."""
         ...

@@ -12,6 +12,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Protocol
 
 from sqlalchemy import select, update
@@ -25,14 +26,18 @@ from models.enums import SyncKind, SyncStatus, Vendor
 from models.tables import CONTAINERS, ITEMS, RUNS
 from sync.connection_lease import SyncAlreadyRunning, connection_sync_lease
 from sync.health import MASS_DISAPPEARANCE, raise_health_finding
+from sync.prefetch import prefetched
 from sync.reconcile import record_webhook_gaps
-from sync.store import PRIMARY_KIND, StoreWriter, load_cursors
+from sync.store import PRIMARY_KIND, StoreWriter, load_census_times, load_cursors
 
-__all__ = ["MASS_DISAPPEARANCE_SHARE", "SyncProgress", "SyncReport", "run_sync"]
+__all__ = ["CENSUS_MAX_AGE", "MASS_DISAPPEARANCE_SHARE", "SyncProgress", "SyncReport", "run_sync"]
 
 log = logging.getLogger(__name__)
 
 MASS_DISAPPEARANCE_SHARE = 0.5
+# An incremental sync may skip a container's id census when a one-request count matches the store, but
+# never for longer than this after the last full read of its ids (a vendor count can be off).
+CENSUS_MAX_AGE = timedelta(hours=6)
 
 
 class SyncProgress(Protocol):
@@ -96,6 +101,19 @@ def _census_containers(discovery: Discovery, vendor: Vendor) -> list[ContainerIn
     return [container for container in discovery.containers if container.kind == primary]
 
 
+def _live_items_by_container(database: Database, connection_id: int) -> dict[str | None, list[str]]:
+    with database.read_session() as session:
+        live = session.execute(
+            select(ITEMS.c.external_id, CONTAINERS.c.external_id)
+            .select_from(ITEMS.outerjoin(CONTAINERS, ITEMS.c.container_id == CONTAINERS.c.id))
+            .where(ITEMS.c.connection_id == connection_id, ITEMS.c.deleted_at.is_(None))
+        ).all()
+    live_by_container: dict[str | None, list[str]] = {}
+    for item_id, container_id in live:
+        live_by_container.setdefault(container_id, []).append(item_id)
+    return live_by_container
+
+
 def _reconcile_deletions(
     database: Database,
     writer: StoreWriter,
@@ -103,24 +121,32 @@ def _reconcile_deletions(
     containers: list[ContainerIn],
     report: SyncReport,
     clock: Clock,
+    *,
+    full: bool,
 ) -> None:
+    live_by_container = _live_items_by_container(database, writer.connection_id)
+    censused_at = load_census_times(database, writer.connection_id)
+    now = clock()
     present: set[str] = set()
+    read_in_full: list[str] = []
     for container in containers:
+        stored = live_by_container.get(container.external_id, [])
+        last_read = censused_at.get(container.external_id)
         try:
+            # An incremental sync trusts a one-request count that matches the store (nothing vanished) while
+            # the last full read of the container's ids is recent; any difference, and every full sync, reads
+            # the ids.
+            recent = last_read is not None and now - last_read < CENSUS_MAX_AGE
+            if not full and recent and connector.census_count(container) == len(stored):
+                present.update(stored)
+                continue
             present |= connector.census(container)
+            read_in_full.append(container.external_id)
         except ConnectorError as error:
             # Mark-and-sweep never runs after an incomplete pass: a failed census tombstones nothing.
             report.errors.append({"stage": "census", "container": container.external_id, "message": str(error)})
             return
-    with database.read_session() as session:
-        live = session.execute(
-            select(ITEMS.c.external_id, CONTAINERS.c.external_id)
-            .select_from(ITEMS.outerjoin(CONTAINERS, ITEMS.c.container_id == CONTAINERS.c.id))
-            .where(ITEMS.c.connection_id == writer.connection_id, ITEMS.c.deleted_at.is_(None))
-        ).all()
-    live_by_container: dict[str | None, list[str]] = {}
-    for item_id, container_id in live:
-        live_by_container.setdefault(container_id, []).append(item_id)
+    writer.mark_censused(read_in_full, now)
     to_tombstone: list[str] = []
     for container_id, item_ids in live_by_container.items():
         vanished = [item_id for item_id in item_ids if item_id not in present]
@@ -173,7 +199,8 @@ def _run_sync_unleased(
         if progress is not None:
             progress.on_total(connector.estimate_total() if full else None)
         cursors = {} if full else load_cursors(database, connection_id)
-        for batch in connector.pull(cursors, full=full):
+        # Fetching (and mapping) the next page overlaps storing this one; two batches at most wait in memory.
+        for batch in prefetched(connector.pull(cursors, full=full)):
             outcome = writer.apply_batch(batch)
             report.items_seen += outcome.items_seen
             report.items_changed += outcome.items_changed
@@ -183,7 +210,8 @@ def _run_sync_unleased(
             if progress is not None:
                 progress.on_batch(outcome.items_seen, batch.pages)
         if census:
-            _reconcile_deletions(database, writer, connector, _census_containers(discovery, vendor), report, clock)
+            containers = _census_containers(discovery, vendor)
+            _reconcile_deletions(database, writer, connector, containers, report, clock, full=full)
         if not full:
             gap = record_webhook_gaps(
                 database,

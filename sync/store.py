@@ -44,7 +44,9 @@ from models.tables import (
 )
 from sync.upsert import upsert_rows, upsert_rows_returning
 
-__all__ = ["BatchOutcome", "StoreWriter", "ensure_connection", "load_cursors"]
+__all__ = ["CENSUS_AT", "BatchOutcome", "StoreWriter", "ensure_connection", "load_census_times", "load_cursors"]
+
+CENSUS_AT = "census.ids_at"  # per container: when its ids were last read in full
 
 PRIMARY_KIND = {
     Vendor.JIRA: ContainerKind.PROJECT,
@@ -75,12 +77,25 @@ def ensure_connection(database: Database, *, name: str, vendor: str, base_url: s
 
 
 def load_cursors(database: Database, connection_id: int) -> dict[tuple[str, str], str]:
-    """Every cursor of a connection, keyed by (scope, name)."""
+    """Every pull cursor of a connection, keyed by (scope, name) (the census times are not pull cursors)."""
     with database.read_session() as session:
         rows = session.execute(
-            select(CURSORS.c.scope, CURSORS.c.name, CURSORS.c.value).where(CURSORS.c.connection_id == connection_id)
+            select(CURSORS.c.scope, CURSORS.c.name, CURSORS.c.value).where(
+                CURSORS.c.connection_id == connection_id, CURSORS.c.name != CENSUS_AT
+            )
         ).all()
     return {(scope, name): value for scope, name, value in rows}
+
+
+def load_census_times(database: Database, connection_id: int) -> dict[str, datetime]:
+    """When each container's ids were last read in full, by container external id."""
+    with database.read_session() as session:
+        rows = session.execute(
+            select(CURSORS.c.scope, CURSORS.c.value).where(
+                CURSORS.c.connection_id == connection_id, CURSORS.c.name == CENSUS_AT
+            )
+        ).all()
+    return {scope: datetime.fromisoformat(value) for scope, value in rows}
 
 
 @dataclass
@@ -261,6 +276,15 @@ class StoreWriter:
                 self._advance_cursor(session, batch.cursor)
             session.commit()
         return outcome
+
+    def mark_censused(self, container_external_ids: Sequence[str], at: datetime) -> None:
+        """Remember when each container's ids were last read in full (``census.ids_at``, one transaction)."""
+        if not container_external_ids:
+            return
+        with self.database.session() as session:
+            for container in container_external_ids:
+                self._advance_cursor(session, CursorUpdate(CENSUS_AT, at.isoformat(), scope=container))
+            session.commit()
 
     def tombstone(self, external_ids: Sequence[str]) -> int:
         """Mark items deleted (they vanished from their tool); returns how many were live."""

@@ -26,7 +26,12 @@ PEERS = sorted(path.stem for path in REQUIREMENTS.glob("*.txt"))
 
 
 def _uv() -> str:
-    found = shutil.which("uv") or shutil.which("uv", path=str(Path(sys.executable).parent))
+    # `make install` puts uv in ~/.local/bin (pip --user) when it was not on PATH already.
+    found = (
+        shutil.which("uv")
+        or shutil.which("uv", path=str(Path(sys.executable).parent))
+        or shutil.which("uv", path=str(Path.home() / ".local" / "bin"))
+    )
     if found is None:
         raise RuntimeError("uv is needed to build the peer environments: run `make install`")
     return found

@@ -100,6 +100,12 @@ class JiraConnector:
             return set(self.client.board_issue_ids(container.external_id))
         return set(self.client.search_ids(f"project = {container.external_id} ORDER BY id ASC"))
 
+    def census_count(self, container: ContainerIn) -> int | None:
+        """A project's issue count from ``search/approximate-count`` (one request); ``None`` for a board."""
+        if container.kind is ContainerKind.BOARD:
+            return None
+        return self.client.approximate_count(f"project = {container.external_id}")
+
     def estimate_total(self) -> int | None:
         """Jira's approximate count of the issues a full pull reads."""
         return self.client.approximate_count(projects_jql(self.site().project_ids))

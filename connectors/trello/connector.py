@@ -285,6 +285,10 @@ class TrelloConnector:
             fold.add(action)
         return map_card(card, context, fold.pop(card_id))
 
+    def census_count(self, container: ContainerIn) -> int | None:
+        """No one-request count to trust here: the id census always runs."""
+        return None
+
     def census(self, container: ContainerIn) -> set[str]:
         """Every card id of a board (or list), archived included, by id-only pages."""
         ids: set[str] = set()

@@ -260,6 +260,21 @@ def meta_router(ctx: JiraContext, version: int) -> APIRouter:
             )
         return body
 
+    @router.get("/users/search")
+    def users_search(
+        request: Request,
+        start_at: Annotated[int, Query(alias="startAt")] = 0,
+        max_results: Annotated[int, Query(alias="maxResults")] = 50,
+    ) -> list[dict[str, Any]]:
+        # Every user of the site, a plain array (no page bean); a page shorter than maxResults is the last.
+        max_results = check_window(start_at, max_results, limit=1000)
+        view = ctx.view(request, version)
+        people = list(site.jira_people)
+        if site.api_person not in people:
+            people.insert(0, site.api_person)
+        users = (view.user(p) for p in people[start_at : start_at + max_results])
+        return [user for user in users if user is not None]
+
     @router.get("/worklog/updated")
     def worklogs_updated(request: Request, since: int = 0) -> dict[str, Any]:
         # The organisation records no time tracking: every site answers with an empty, final page.

@@ -31,6 +31,9 @@ class SyntheticSource:
         self.fail_census_after: int | None = None
         self.fail_pull_after_pages: int | None = None
         self.census_calls = 0
+        self.count_calls = 0
+        self.reports_counts = False  # census_count answers (like Jira's approximate count) when True
+        self.count_error: dict[str, int] = {}  # container -> added to the count it reports (a count that is off)
 
     def put(self, external_id: str, container: str, **changes: object) -> None:
         self.tick += 1
@@ -75,6 +78,14 @@ class SyntheticSource:
 
     def fetch(self, external_id: str) -> WorkItemIn | None:
         return self.items.get(external_id)
+
+    def census_count(self, container: ContainerIn) -> int | None:
+        if not self.reports_counts:
+            return None
+        self.count_calls += 1
+        return self.count_error.get(container.external_id, 0) + sum(
+            1 for i in self.items.values() if i.container_external_id == container.external_id
+        )
 
     def census(self, container: ContainerIn) -> set[str]:
         self.census_calls += 1

@@ -229,7 +229,7 @@ def test_p12_an_issue_that_stays_invalid_is_quarantined_and_nothing_else_is_skip
     (bad_id,) = broken
     with database.read_session() as session:
         rows = session.execute(select(QUARANTINE)).mappings().all()
-        cursor = session.execute(select(CURSORS.c.value)).scalar_one()
+        cursor = session.execute(select(CURSORS.c.value).where(CURSORS.c.name == "jira.updated")).scalar_one()
     (row,) = rows
     assert row["external_id"] == bad_id
     assert row["raw"]["fields"]["updated"] == "last Tuesday"
@@ -307,7 +307,7 @@ def test_p4_truncated_json_never_advances_the_cursor(database: Database, jira: R
     # Five broken bodies in a row open the connection's breaker: the page fails, the process does not.
     assert report.errors[-1]["message"].startswith(("InvalidPayload", "CircuitOpen"))
     with database.read_session() as session:
-        cursor = session.execute(select(CURSORS.c.value)).scalar_one()
+        cursor = session.execute(select(CURSORS.c.value).where(CURSORS.c.name == "jira.updated")).scalar_one()
         stored = session.execute(select(ITEMS.c.source_updated_at)).scalars().all()
     assert len(stored) == 100, "two pages stored, nothing of the broken one"
     assert datetime.fromisoformat(cursor) == max(stored)

@@ -143,3 +143,15 @@ def test_error_responses_match_the_spec(client: httpx.Client, jira_url: str) -> 
     missing = client.get("/rest/api/3/issue/NOPE-1")
     assert missing.status_code == 404
     check(missing, jira_url)
+
+
+def test_users_search_pages_a_plain_array_that_matches_the_spec(client: httpx.Client, jira_url: str) -> None:
+    everyone = client.get("/rest/api/3/users/search", params={"maxResults": 1000})
+    check(everyone, jira_url)
+    users = everyone.json()
+    assert isinstance(users, list)
+    assert len(users) >= 2
+    assert len({u["accountId"] for u in users}) == len(users)
+    first_two = client.get("/rest/api/3/users/search", params={"startAt": 0, "maxResults": 2}).json()
+    rest = client.get("/rest/api/3/users/search", params={"startAt": 2, "maxResults": 1000}).json()
+    assert [u["accountId"] for u in first_two + rest] == [u["accountId"] for u in users]

@@ -1,0 +1,106 @@
+"""The census gate: an incremental sync skips a container's id census when a one-request count matches the store."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from models.db import Database
+from models.enums import SyncStatus, Vendor
+from models.tables import ITEMS
+from sync.engine import CENSUS_MAX_AGE, SyncReport, run_sync
+from sync.store import ensure_connection
+from tests.sync.synthetic import SyntheticSource
+
+NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def connection_id(database: Database) -> int:
+    return ensure_connection(database, name="synthetic", vendor="jira", base_url="http://127.0.0.1:1")
+
+
+def sync(
+    database: Database, connection_id: int, source: SyntheticSource, *, full: bool = False, now: datetime = NOW
+) -> SyncReport:
+    return run_sync(
+        database, connection_id=connection_id, vendor=Vendor.JIRA, connector=source, full=full, clock=lambda: now
+    )
+
+
+def live_ids(database: Database) -> set[str]:
+    with database.read_session() as session:
+        return set(session.execute(select(ITEMS.c.external_id).where(ITEMS.c.deleted_at.is_(None))).scalars())
+
+
+@pytest.fixture
+def counting_source(database: Database, connection_id: int) -> SyntheticSource:
+    source = SyntheticSource()
+    sync(database, connection_id, source, full=True)
+    source.reports_counts = True
+    source.census_calls = 0
+    return source
+
+
+def test_matching_counts_skip_the_id_census(
+    database: Database, connection_id: int, counting_source: SyntheticSource
+) -> None:
+    counting_source.put("0-0003", "100", title="renamed")
+    report = sync(database, connection_id, counting_source)
+    assert report.status == SyncStatus.SUCCEEDED
+    assert counting_source.count_calls == 2
+    assert counting_source.census_calls == 0
+    assert live_ids(database) == set(counting_source.items)
+
+
+def test_a_deletion_changes_the_count_and_the_census_finds_it(
+    database: Database, connection_id: int, counting_source: SyntheticSource
+) -> None:
+    del counting_source.items["1-0007"]
+    report = sync(database, connection_id, counting_source)
+    assert counting_source.census_calls == 1  # only the container whose count moved
+    assert report.items_deleted == 1
+    assert live_ids(database) == set(counting_source.items)
+
+
+def test_a_deletion_and_a_creation_in_one_cycle_are_both_seen(
+    database: Database, connection_id: int, counting_source: SyntheticSource
+) -> None:
+    del counting_source.items["0-0010"]
+    counting_source.put("0-9999", "100")
+    sync(database, connection_id, counting_source)
+    assert live_ids(database) == set(counting_source.items)
+    assert "0-0010" not in live_ids(database)
+
+
+def test_a_count_that_is_off_hides_a_deletion_only_until_the_ids_are_read_again(
+    database: Database, connection_id: int, counting_source: SyntheticSource
+) -> None:
+    counting_source.count_error = {"100": 1}  # the vendor's count of one project is one too high ...
+    del counting_source.items["0-0004"]  # ... so after this deletion it still matches the store
+    sync(database, connection_id, counting_source, now=NOW + timedelta(hours=1))
+    assert counting_source.census_calls == 0
+    assert "0-0004" in live_ids(database)
+    later = NOW + CENSUS_MAX_AGE + timedelta(minutes=1)
+    report = sync(database, connection_id, counting_source, now=later)
+    assert counting_source.census_calls == 2  # the last full read is too old: both containers read their ids
+    assert report.items_deleted == 1
+    assert live_ids(database) == set(counting_source.items)
+
+
+def test_without_a_recorded_full_read_the_ids_are_read(database: Database, connection_id: int) -> None:
+    source = SyntheticSource()
+    source.reports_counts = True
+    sync(database, connection_id, source)  # an incremental first run: no census time stored yet
+    assert source.census_calls == 2
+    assert source.count_calls == 0
+
+
+def test_a_full_sync_always_reads_the_ids(
+    database: Database, connection_id: int, counting_source: SyntheticSource
+) -> None:
+    sync(database, connection_id, counting_source, full=True)
+    assert counting_source.census_calls == 2
+    assert counting_source.count_calls == 0
