@@ -23,7 +23,7 @@ from connectors.records import ContainerIn, Discovery
 from core.timeutil import Clock, utc_now
 from models.db import Database
 from models.enums import SyncKind, SyncStatus, Vendor
-from models.tables import CONTAINERS, ITEMS, RUNS
+from models.tables import CONNECTIONS, CONTAINERS, ITEMS, RUNS
 from sync.connection_lease import SyncAlreadyRunning, connection_sync_lease
 from sync.health import MASS_DISAPPEARANCE, raise_health_finding
 from sync.prefetch import prefetched
@@ -77,13 +77,14 @@ def _start_run(database: Database, connection_id: int, kind: SyncKind, clock: Cl
 
 
 def _finish_run(database: Database, report: SyncReport, clock: Clock, requests: int) -> None:
+    finished_at = clock()
     with database.session() as session:
         session.execute(
             update(RUNS)
             .where(RUNS.c.id == report.run_id)
             .values(
                 status=str(report.status),
-                finished_at=clock(),
+                finished_at=finished_at,
                 items_seen=report.items_seen,
                 items_changed=report.items_changed,
                 items_deleted=report.items_deleted,
@@ -93,6 +94,12 @@ def _finish_run(database: Database, report: SyncReport, clock: Clock, requests: 
                 error_message=report.errors[-1]["message"] if report.errors else None,
             )
         )
+        if report.status is SyncStatus.SUCCEEDED:
+            # The connection's freshness (the report's sync-health banner, /connections) moves with the run.
+            run_connection = select(RUNS.c.connection_id).where(RUNS.c.id == report.run_id).scalar_subquery()
+            session.execute(
+                update(CONNECTIONS).where(CONNECTIONS.c.id == run_connection).values(last_success_at=finished_at)
+            )
         session.commit()
 
 

@@ -133,3 +133,21 @@ def test_a_failing_pull_keeps_what_was_stored_and_a_rerun_converges(database: Da
         statuses = session.execute(select(RUNS.c.status).order_by(RUNS.c.id)).scalars().all()
         assert session.execute(select(func.count()).select_from(RUNS)).scalar_one() == 2
     assert statuses == ["failed", "succeeded"]
+
+
+def test_a_successful_run_moves_the_connections_last_success(database: Database, connection_id: int) -> None:
+    from models.tables import CONNECTIONS
+
+    def last_success() -> object:
+        with database.read_session() as session:
+            return session.execute(
+                select(CONNECTIONS.c.last_success_at).where(CONNECTIONS.c.id == connection_id)
+            ).scalar_one()
+
+    source = SyntheticSource()
+    source.fail_pull_after_pages = 1
+    assert sync(database, connection_id, source, full=True).status == SyncStatus.FAILED
+    assert last_success() is None  # a failed run says nothing about freshness
+    source.fail_pull_after_pages = None
+    assert sync(database, connection_id, source).status == SyncStatus.SUCCEEDED
+    assert last_success() == NOW
