@@ -7,10 +7,11 @@ from pathlib import Path
 
 import typer
 
+from core.policy import Policy, PolicyError, PolicyFileMissing, load_policy_file
 from core.settings import Settings
 from models.db import Database
 
-__all__ = ["CliContext", "cli_context"]
+__all__ = ["CliContext", "cli_context", "load_cli_policy"]
 
 
 @dataclass
@@ -45,3 +46,20 @@ def cli_context(ctx: typer.Context) -> CliContext:
         obj = CliContext()
         ctx.find_root().obj = obj
     return obj
+
+
+def load_cli_policy(ctx: typer.Context) -> Policy:
+    """The policy the settings name (the defaults when none is named); a missing file exits 2, an invalid one
+    prints every problem with its line and column and exits 1."""
+    path = cli_context(ctx).settings.policy
+    if path is None:
+        return Policy()
+    try:
+        return load_policy_file(path).policy
+    except PolicyFileMissing as error:
+        typer.echo(f"{error.source}: policy file not found", err=True)
+        raise typer.Exit(2) from None
+    except PolicyError as error:
+        for problem in error.problems:
+            typer.echo(str(problem), err=True)
+        raise typer.Exit(1) from None

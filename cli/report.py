@@ -16,8 +16,7 @@ from typing import Annotated
 
 import typer
 
-from cli.context import cli_context
-from core.policy import Policy, PolicyError, PolicyFileMissing, load_policy_file
+from cli.context import cli_context, load_cli_policy
 from core.timeutil import utc_now
 from reporting.build import UnknownTeamError, build_report
 from reporting.delivery import deliver_report
@@ -33,21 +32,6 @@ class ReportFormat(StrEnum):
     HTML = "html"
     MD = "md"
     JSON = "json"
-
-
-def _policy(ctx: typer.Context) -> Policy:
-    path = cli_context(ctx).settings.policy
-    if path is None:
-        return Policy()
-    try:
-        return load_policy_file(path).policy
-    except PolicyFileMissing as error:
-        typer.echo(f"{error.source}: policy file not found", err=True)
-        raise typer.Exit(2) from None
-    except PolicyError as error:
-        for problem in error.problems:
-            typer.echo(str(problem), err=True)
-        raise typer.Exit(1) from None
 
 
 def _write(path: Path, text: str) -> None:
@@ -79,7 +63,7 @@ def report_command(
     ] = False,
 ) -> None:
     """Build the hygiene report, store it (one per date and team), then print it or write it to a file."""
-    policy = _policy(ctx)
+    policy = load_cli_policy(ctx)
     try:
         day = date.fromisoformat(report_date) if report_date is not None else today_in_policy_zone(policy, utc_now)
     except ValueError:

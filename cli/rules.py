@@ -9,8 +9,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from cli.context import cli_context
-from core.policy import Policy, PolicyError, PolicyFileMissing, RuleId, RuleSettings, load_policy_file
+from cli.context import cli_context, load_cli_policy
+from core.policy import RuleId, RuleSettings
 from core.timeutil import as_utc, utc_now
 from sync.rules.evaluate import EvaluationSummary, run_sweep
 from sync.rules.registry import RULES
@@ -20,21 +20,6 @@ __all__ = ["describe_thresholds", "rules_app"]
 rules_app = typer.Typer(help="The rule catalogue (R01-R20): list it, run it over the store.", no_args_is_help=True)
 console = Console(width=160)
 _COMMON = {"enabled", "severity", "exempt", "teams"}
-
-
-def _load_policy(ctx: typer.Context) -> Policy:
-    path = cli_context(ctx).settings.policy
-    if path is None:
-        return Policy()
-    try:
-        return load_policy_file(path).policy
-    except PolicyFileMissing as error:
-        typer.echo(f"{error.source}: policy file not found", err=True)
-        raise typer.Exit(2) from None
-    except PolicyError as error:
-        for problem in error.problems:
-            typer.echo(str(problem), err=True)
-        raise typer.Exit(1) from None
 
 
 def describe_thresholds(settings: RuleSettings) -> str:
@@ -69,7 +54,7 @@ def describe_thresholds(settings: RuleSettings) -> str:
 @rules_app.command("list")
 def list_rules(ctx: typer.Context) -> None:
     """Every rule: id, name, on/off, severity, the thresholds in force and what it checks."""
-    policy = _load_policy(ctx)
+    policy = load_cli_policy(ctx)
     table = Table(title="Baton rules", show_lines=True)
     for column in ("id", "rule", "on", "severity", "thresholds in force", "explanation"):
         table.add_column(column, overflow="fold")
@@ -128,7 +113,7 @@ def run_rules(
     ] = None,
 ) -> None:
     """Evaluate the rules over the store: open new findings, refresh those still firing, resolve the rest."""
-    policy = _load_policy(ctx)
+    policy = load_cli_policy(ctx)
     if team is not None and team not in policy.teams:
         typer.echo(
             f"unknown team {team!r}: the policy defines {', '.join(sorted(policy.teams)) or 'no teams'}", err=True
