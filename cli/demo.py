@@ -212,21 +212,6 @@ def _baton(*args: str) -> list[str]:
     return [sys.executable, "-c", "from main import run; run()", *args]
 
 
-def _available(path: Sequence[str]) -> bool:
-    """Whether this build of Baton has the command ``path`` (e.g. ("webhooks", "register"))."""
-    import typer.main
-
-    from cli.app import build_cli
-
-    command: object = typer.main.get_command(build_cli())
-    for name in path:
-        commands = getattr(command, "commands", None)
-        if not isinstance(commands, dict) or name not in commands:
-            return False
-        command = commands[name]
-    return True
-
-
 def _wait_ready(url: str, children: Children, what: str) -> None:
     deadline = time.monotonic() + READY_TIMEOUT
     with httpx.Client(timeout=5.0) as client:
@@ -409,19 +394,13 @@ def _start(
     for vendor, url in urls.items():
         _wait_ready(f"{url}/_emulator/health", children, f"the {vendor} emulator")
     _wait_ready(f"{dashboard}healthz", children, "baton serve")
-    if _available(("webhooks", "register")):
-        # Polling keeps the store fresh without webhooks: a registration problem is reported, not fatal.
-        _run_step("Webhooks", _baton("webhooks", "register"), env, required=False)
-    else:
-        console.print("[yellow]`baton webhooks register` is not in this build: changes arrive by polling.[/]")
+    # Polling keeps the store fresh without webhooks: a registration problem is reported, not fatal.
+    _run_step("Webhooks", _baton("webhooks", "register"), env, required=False)
     _run_step("First full sync", _baton("sync", "--full"), env)
     _run_step("Rules", _baton("rules", "run"), env)
-    if _available(("report",)):
-        report = paths.root / "demo-report.html"
-        _run_step("First report", _baton("report", "--format", "html", "--out", str(report)), env, required=False)
-        console.print(f"Stored (see the dashboard's Reports page) and written to {report}")
-    else:
-        console.print("[yellow]`baton report` is not in this build: no first report.[/]")
+    report = paths.root / "demo-report.html"
+    _run_step("First report", _baton("report", "--format", "html", "--out", str(report)), env, required=False)
+    console.print(f"Stored (see the dashboard's Reports page) and written to {report}")
     console.rule("[bold]Scheduler")
     console.print("Restarting baton serve with its scheduler: syncs every minute, rules every five")
     children.restart("serve", serve, env, paths.log("serve"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Annotated
 
@@ -29,6 +30,9 @@ def sync_command(
     ctx: typer.Context,
     connection: Annotated[str | None, typer.Option("--connection", "-c", help="Only this connection.")] = None,
     full: Annotated[bool, typer.Option("--full", help="Re-read everything instead of what changed.")] = False,
+    jobs: Annotated[
+        int, typer.Option("--jobs", "-j", min=1, help="Connections synced at the same time (1: one after another).")
+    ] = 4,
 ) -> None:
     """Pull Jira, Trello and Asana into the store (incremental by default), then reconcile deletions."""
     context = cli_context(ctx)
@@ -49,12 +53,13 @@ def sync_command(
     try:
         ids = sync_connections_from_policy(database, policy)
         with RichSyncProgress.build(console) as progress:
-            for name in names:
+
+            def sync_one(name: str) -> tuple[str, SyncReport, int] | None:
                 try:
                     config, bridge = connector_config_for(policy, name, os.environ)
                 except CredentialsError as error:
                     console.print(f"[red]{name}: {error}[/]")
-                    continue
+                    return None
                 connector = build_connector(config)
                 bar = RichSyncProgress(progress, name)
                 report = run_sync(
@@ -67,8 +72,13 @@ def sync_command(
                     on_discovered=partial(bridge.assign_teams, database, ids[name]),
                 )
                 bar.finish()
-                evaluate_changed(database, policy, report.changed_item_ids)  # rules on what this run changed
-                results.append((name, report, connector.requests_made))
+                return name, report, connector.requests_made
+
+            # Connections are independent (their own vendor, rate limits and lease): pull them side by side.
+            with ThreadPoolExecutor(max_workers=max(1, min(jobs, len(names))), thread_name_prefix="sync") as pool:
+                results = [result for result in pool.map(sync_one, names) if result is not None]
+        for _, report, _ in results:
+            evaluate_changed(database, policy, report.changed_item_ids)  # rules on what each run changed
     finally:
         database.dispose()
     console.print(summary_table(results))
