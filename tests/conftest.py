@@ -78,11 +78,12 @@ def database(migrated_database: Database) -> Iterator[Database]:
     _empty_all_tables(migrated_database)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     """Headless Debian chromium driven by Playwright (no browser download; `.ci/run` installs ``chromium``).
 
-    One per test process: Playwright's sync API runs one event loop per thread, so every browser test shares it.
+    One per test module: Playwright's sync API keeps an event loop running in this thread while it is open, so
+    two cannot be open at once, and tests after it that call ``asyncio.run`` need it closed again.
     """
     executable = shutil.which("chromium")
     assert executable is not None, "chromium is not installed: apt-get install -y chromium"
