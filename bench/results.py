@@ -83,7 +83,10 @@ def rebuild() -> None:
     parts = [
         "# Benchmarks\n",
         "Figures measured by the scripts under `bench/`; each section names the command that reproduces it.",
-        "Tests assert behaviour only; every speed and memory figure comes from here. `make bench` reruns all.\n",
+        "Tests assert behaviour only; every speed and memory figure comes from here. `make bench` reruns the",
+        "standard tier (sized for 45 minutes; `BENCH_SCALE=0.1` for a quick look) and `make bench-long` the sizes",
+        "the goals name (100,000 and 1,000,000 items, hours). The machine was shared with other work for most",
+        "figures here (its load is noted where it mattered): compare ratios measured in one run, not absolute times.\n",
     ]
     sections: list[str] = []
     for section in sorted(SECTIONS.glob("*.md")):
