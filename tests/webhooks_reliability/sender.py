@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 
 __all__ = ["Delivery", "SendReport", "percentile", "send_all"]
 
+CLOSE_SECONDS = 5.0
+
 
 @dataclass(frozen=True)
 class Delivery:
@@ -92,9 +94,11 @@ class _Connection:
     async def close(self) -> None:
         writer, self.reader, self.writer = self.writer, None, None
         if writer is not None:
-            writer.close()
+            # A graceful close waits to flush what is buffered; a receiver that stopped reading (killed mid-request,
+            # or a timed-out attempt) would make that wait forever: drop the connection instead, as a vendor does.
+            writer.transport.abort()
             with contextlib.suppress(Exception):
-                await writer.wait_closed()
+                await asyncio.wait_for(writer.wait_closed(), CLOSE_SECONDS)
 
 
 async def _send_all(
