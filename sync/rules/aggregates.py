@@ -46,6 +46,24 @@ _PAGE = 2_000
 MAX_BLOCK = 64
 _CLOSED = (StatusCategory.DONE.value, StatusCategory.CANCELLED.value)
 
+# The item columns the set rules read, for the whole-store pass and the changed-items pass alike.
+_SET_RULE_COLUMNS = (
+    ITEMS.c.id,
+    ITEMS.c.connection_id,
+    ITEMS.c.source,
+    ITEMS.c.key,
+    ITEMS.c.title,
+    ITEMS.c.url,
+    ITEMS.c.type,
+    ITEMS.c.status_raw,
+    ITEMS.c.status_category,
+    ITEMS.c.assignee_person_id,
+    ITEMS.c.container_id,
+    ITEMS.c.subcontainer_id,
+    ITEMS.c.source_created_at,
+    ITEMS.c.resolved_at,
+)
+
 
 def nearest_rank(values: list[float], percentile: float) -> float:
     """The nearest-rank percentile of sorted ``values``."""
@@ -139,22 +157,7 @@ def _light_items(database: Database, where: list[Any]) -> Iterator[list[Any]]:
     while True:
         with database.read_session() as session:
             rows = session.execute(
-                select(
-                    ITEMS.c.id,
-                    ITEMS.c.connection_id,
-                    ITEMS.c.source,
-                    ITEMS.c.key,
-                    ITEMS.c.title,
-                    ITEMS.c.url,
-                    ITEMS.c.type,
-                    ITEMS.c.status_raw,
-                    ITEMS.c.status_category,
-                    ITEMS.c.assignee_person_id,
-                    ITEMS.c.container_id,
-                    ITEMS.c.subcontainer_id,
-                    ITEMS.c.source_created_at,
-                    ITEMS.c.resolved_at,
-                )
+                select(*_SET_RULE_COLUMNS)
                 .where(ITEMS.c.id > last, ITEMS.c.deleted_at.is_(None), *where)
                 .order_by(ITEMS.c.id)
                 .limit(_PAGE)
@@ -244,22 +247,7 @@ def _sides(database: Database, organisation: Organisation, ids: Collection[int])
             ).all():
                 labels[int(item_id)].append(str(label))
             rows = session.execute(
-                select(
-                    ITEMS.c.id,
-                    ITEMS.c.connection_id,
-                    ITEMS.c.source,
-                    ITEMS.c.key,
-                    ITEMS.c.title,
-                    ITEMS.c.url,
-                    ITEMS.c.type,
-                    ITEMS.c.status_raw,
-                    ITEMS.c.status_category,
-                    ITEMS.c.assignee_person_id,
-                    ITEMS.c.container_id,
-                    ITEMS.c.subcontainer_id,
-                    ITEMS.c.source_created_at,
-                    ITEMS.c.resolved_at,
-                ).where(ITEMS.c.id.in_(chunk), ITEMS.c.deleted_at.is_(None))
+                select(*_SET_RULE_COLUMNS).where(ITEMS.c.id.in_(chunk), ITEMS.c.deleted_at.is_(None))
             ).all()
         for row in rows:
             team, category = _effective(organisation, row)
