@@ -57,6 +57,7 @@ class RefreshOutcome(StrEnum):
     """What one refresh did."""
 
     UNCHANGED = "unchanged"  # same stamp, or same content: nothing parsed
+    SETTLING = "settling"  # changed moments ago or while being read: looked at again on the next refresh
     RELOADED = "reloaded"  # a valid new policy is in force
     REJECTED = "rejected"  # the file changed but is broken (or gone): the previous policy stays in force
 
@@ -71,6 +72,18 @@ class RefreshResult:
 
 
 MISSING = FileStamp(mtime_ns=-1, size=-1)  # the stamp of a file that is not there
+
+# A file written less than this long ago may still be half-written (an editor or `cp` writing in place rather than
+# renaming a finished file over it): it is read on a later refresh, once it has stopped changing.
+SETTLE_SECONDS = 1.0
+
+
+def _still_being_written(stamp: FileStamp, now: datetime) -> bool:
+    """True when the file changed within SETTLE_SECONDS before ``now`` (a modification time ahead of ``now``, from
+    a clock we cannot compare with, does not hold the reload back)."""
+    age = now.timestamp() - stamp.mtime_ns / 1e9
+    return 0 <= age < SETTLE_SECONDS
+
 
 StatFunction = Callable[[Path], FileStamp | None]
 ReadFunction = Callable[[Path], bytes]
@@ -157,12 +170,16 @@ class PolicyHolder:
                     return RefreshResult(RefreshOutcome.UNCHANGED, now, self._last_error)
             if stamp == MISSING:
                 return self._reject(PolicyFileMissing(str(self.path)), stamp, now)
+            if _still_being_written(stamp, now):
+                return self._settling(now)
             try:
                 raw = self._read(self.path)
             except FileNotFoundError:
                 return self._reject(PolicyFileMissing(str(self.path)), MISSING, now)
             except OSError as error:
                 return self._reject(_unreadable(self.path, error), stamp, now)
+            if (self._stat(self.path) or MISSING) != stamp:  # written to while we read it
+                return self._settling(now)
             digest = _digest(raw)
             if digest == self._digest:
                 with self._lock:
@@ -177,6 +194,11 @@ class PolicyHolder:
                 self._loaded_at, self._last_error = now, None
             logger.info("policy reloaded from %s", self.path)
             return RefreshResult(RefreshOutcome.RELOADED, now)
+
+    def _settling(self, now: datetime) -> RefreshResult:
+        """Leave the stamp as it was, so the next refresh looks at the file again."""
+        with self._lock:
+            return RefreshResult(RefreshOutcome.SETTLING, now, self._last_error)
 
     def _reject(self, error: PolicyError, stamp: FileStamp, now: datetime) -> RefreshResult:
         """Remember a broken change (so it is parsed and logged once), keep the policy in force."""

@@ -266,3 +266,41 @@ def test_the_refresh_task_survives_a_failing_refresh(holder: PolicyHolder, caplo
         asyncio.run(scenario())
     assert len(calls) == 3
     assert caplog.text.count("policy refresh failed") == 3
+
+
+def _mtime_ns(moment: datetime) -> int:
+    return int(moment.timestamp() * 1_000_000_000)
+
+
+def test_a_file_changed_moments_ago_is_read_once_it_has_settled(holder: PolicyHolder, files: FakeFiles) -> None:
+    now = START + timedelta(minutes=5)
+    files.write(PATH, WITH_TEAM[: len(WITH_TEAM) // 2], mtime=_mtime_ns(now - timedelta(milliseconds=200)))
+    reads = files.reads
+    first = holder.refresh(now)
+    assert first.outcome is RefreshOutcome.SETTLING
+    assert files.reads == reads  # not even read: it may be half-written
+    files.write(PATH, WITH_TEAM, mtime=_mtime_ns(now + timedelta(milliseconds=100)))  # the writer finishes
+    settled = holder.refresh(now + timedelta(seconds=5))
+    assert settled.outcome is RefreshOutcome.RELOADED
+    assert list(holder.policy.teams) == ["web"]
+
+
+def test_a_file_written_while_it_is_read_is_not_applied(files: FakeFiles, loader: CountingLoader) -> None:
+    class GrowingFiles(FakeFiles):
+        """The writer appends the rest of the file right after the reader took the first half."""
+
+        def read(self, path: Path) -> bytes:
+            raw = super().read(path)
+            if raw == WITH_TEAM[:100].encode():
+                self.write(path, WITH_TEAM, mtime=self.mtime[path] + 1)
+            return raw
+
+    growing = GrowingFiles()
+    growing.write(PATH, EMULATOR_POLICY, mtime=1)
+    holder = PolicyHolder.from_file(PATH, now=START, stat=growing.stat, read=growing.read, load=loader)
+    growing.write(PATH, WITH_TEAM[:100], mtime=2)
+    assert holder.refresh(START + timedelta(seconds=5)).outcome is RefreshOutcome.SETTLING
+    assert holder.policy.teams == {}
+    assert loader.calls == 1  # the half file was never parsed
+    assert holder.refresh(START + timedelta(seconds=10)).outcome is RefreshOutcome.RELOADED
+    assert list(holder.policy.teams) == ["web"]
