@@ -77,10 +77,16 @@ class WorkItemLabel(SQLModel, table=True):
     """A label (Jira label, Trello label, Asana tag) on an item; a table so label filters use an index."""
 
     __tablename__ = "work_item_label"
-    __table_args__ = (Index("ix_work_item_label_label", "label", "work_item_id"),)
+    __table_args__ = (
+        Index("ix_work_item_label_label", "label", "work_item_id"),
+        # A label's items in the items list's default order (updated), so its first page stops at the page size.
+        Index("ix_work_item_label_label_updated", "label", "item_updated_at", "work_item_id"),
+    )
 
     work_item_id: int = Field(sa_column=Column(BigId, ForeignKey("work_item.id", ondelete="CASCADE"), primary_key=True))
     label: str = Field(max_length=200, primary_key=True)
+    # A copy of the item's source_updated_at, kept by database triggers (migration 0009).
+    item_updated_at: datetime | None = utc_field()
 
 
 class Transition(SQLModel, table=True):
