@@ -29,7 +29,8 @@ class WorkItem(SQLModel, table=True):
         Index("ix_work_item_assignee_status", "assignee_person_id", "status_category"),
         Index("ix_work_item_source_updated", "source_updated_at"),
         Index("ix_work_item_source_created", "source_created_at"),
-        Index("ix_work_item_due", "due"),
+        # (due, id): the due list's order, so a page stops at its size even when many items share a due date.
+        Index("ix_work_item_due_id", "due", "id"),
         Index("ix_work_item_sprint", "connection_id", "sprint_external_id"),
         Index("ix_work_item_parent", "connection_id", "parent_external_id"),
         Index("ix_work_item_epic", "connection_id", "epic_external_id"),

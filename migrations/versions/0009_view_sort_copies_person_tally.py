@@ -8,6 +8,8 @@ Create Date: 2026-11-24 21:30:00.000000
   by triggers), indexed as (label, item_updated_at, work_item_id) and, for open findings, (rule_id,
   item_updated_at, work_item_id): the first page of ``/api/v1/items?label=`` or ``?rule=`` walks that index in
   the list's default order and stops at the page size, whatever the number of matching items.
+- ``ix_work_item_due_id`` (due, id) replaces ``ix_work_item_due`` (due): the due list and ``?sort=due`` order by
+  (due, id), and PostgreSQL otherwise reads every item of the first due date before the page's first row.
 - ``person_tally``: signed counts of each person's open items (live, assigned, not done nor cancelled), appended
   by triggers on every write to ``work_item`` like ``item_tally`` (0006); ``/api/v1/people`` sums them.
 """
@@ -184,6 +186,8 @@ def upgrade() -> None:
         op.execute(statement)
     for statement in _BACKFILL:
         op.execute(statement)
+    op.drop_index('ix_work_item_due', table_name='work_item')
+    op.create_index('ix_work_item_due_id', 'work_item', ['due', 'id'], unique=False)
     op.create_index(
         'ix_work_item_label_label_updated', 'work_item_label', ['label', 'item_updated_at', 'work_item_id'], unique=False
     )
@@ -203,6 +207,8 @@ def downgrade() -> None:
         op.execute(statement)
     op.drop_index('ix_finding_open_rule_item_updated', table_name='finding')
     op.drop_index('ix_work_item_label_label_updated', table_name='work_item_label')
+    op.drop_index('ix_work_item_due_id', table_name='work_item')
+    op.create_index('ix_work_item_due', 'work_item', ['due'], unique=False)
     # SQLite 3.35+ drops a column in place (a batch copy would rebuild finding and its partial indexes).
     op.execute("ALTER TABLE finding DROP COLUMN item_updated_at")
     op.execute("ALTER TABLE work_item_label DROP COLUMN item_updated_at")
