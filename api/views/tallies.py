@@ -29,6 +29,7 @@ __all__ = [
     "Tally",
     "TeamContainers",
     "compact_item_tallies",
+    "keep_tallies_compact",
     "person_open_counts",
     "read_tallies",
     "tallies_in",
@@ -137,12 +138,18 @@ def person_open_counts(session: Session, person_ids: Collection[int]) -> dict[in
     return {int(p): int(n) for p, n in rows}
 
 
-def read_tallies(database: Database) -> list[Tally]:
-    """Every group with live items, compacting first when many rows were appended since the last time."""
+def keep_tallies_compact(database: Database) -> None:
+    """Compact the tallies when more than ``COMPACT_AFTER`` rows were appended to either since the last time (two
+    reads of a primary key's ends)."""
     with database.read_session() as session:
         appended = max(_appended_rows(session, ITEM_TALLY), _appended_rows(session, PERSON_TALLY))
     if appended > COMPACT_AFTER:
         compact_item_tallies(database)
+
+
+def read_tallies(database: Database) -> list[Tally]:
+    """Every group with live items, compacting first when many rows were appended since the last time."""
+    keep_tallies_compact(database)
     with database.read_session() as session:
         rows = session.execute(
             select(*_GROUP, func.sum(ITEM_TALLY.c["items"]), func.sum(ITEM_TALLY.c.points))
