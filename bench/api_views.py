@@ -1,12 +1,14 @@
 """p50 / p95 of each planning view at a given store size, on SQLite and PostgreSQL.
 
     .venv/bin/python -m bench.api_views [--items 10000 1000000] [--dialect sqlite|postgresql|both] [--repeat 30]
-        [--cache DIR] [--record]
+        [--cache DIR] [--stores DIR] [--record]
 
 The store is seeded with Core bulk inserts in large batches (not through HTTP): three connections, 60 projects
 and boards in 12 teams, 2,000 people, one sprint per 250 items on 20 boards (the newest of each active), items with
 labels, status history, findings and sprint memberships; then the item tallies are compacted and statistics
-refreshed, as the sweep does. ``--record`` writes the table (and ``view_p95_1m_vs_10k``, the worst p95 ratio between
+refreshed, as the sweep does. ``--stores DIR`` keeps each seeded store (a SQLite file in DIR, a PostgreSQL database
+``baton_bench_views_<size>``) and reuses it on the next run, upgraded to the newest migration first (seeding 1M items
+takes minutes). ``--record`` writes the table (and ``view_p95_1m_vs_10k``, the worst p95 ratio between
 the largest and the smallest size) into docs/benchmarks.md.
 Each view is then requested ``--repeat`` times in process (FastAPI TestClient, rate limit off) after one warm-up,
 on every size's store in turn (request 1 at 10k, request 1 at 1M, request 2 at 10k, ...), so whatever else loads the
@@ -27,8 +29,9 @@ from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Any
 
+import psycopg
 from fastapi.testclient import TestClient
-from sqlalchemy import insert, select
+from sqlalchemy import insert, make_url, select
 
 import migrations
 from api.app import create_app
@@ -49,7 +52,7 @@ from models.tables import (
     SPRINTS,
     TRANSITIONS,
 )
-from tests.dbutil import fresh_database_url
+from tests.dbutil import POSTGRES_URL, _admin_dsn, fresh_database_url
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 BATCH = 10_000
@@ -333,18 +336,58 @@ def measure_interleaved(
     return results
 
 
-def run(dialect: str, sizes: list[int], repeat: int, workdir: Path) -> dict[int, dict[str, tuple[float, float]]]:
-    """Seed one store per size on ``dialect``, then time every view on all of them, interleaved."""
+def _kept_url(dialect: str, size: int, stores: Path) -> tuple[str, bool]:
+    """The URL of the kept store of ``size`` items on ``dialect`` and whether it exists (it is created if not)."""
+    if dialect == "sqlite":
+        path = stores / f"sqlite-{size}.db"
+        return f"sqlite:///{path}", path.exists() and (stores / f"sqlite-{size}.json").exists()
+    name = f"baton_bench_views_{size}"
+    with psycopg.connect(_admin_dsn(), autocommit=True) as admin:
+        found = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is not None
+        if not found:
+            admin.execute(f'CREATE DATABASE "{name}"')
+    return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False), found and (
+        stores / f"postgresql-{size}.json"
+    ).exists()
+
+
+def _store(stack: ExitStack, dialect: str, size: int, workdir: Path, stores: Path | None) -> tuple[str, dict[str, Any]]:
+    """A seeded store of ``size`` items at the newest migration: a fresh one, or the one kept in ``stores``."""
+    if stores is None:
+        url = stack.enter_context(fresh_database_url(dialect, workdir))
+        kept = False
+    else:
+        stores.mkdir(parents=True, exist_ok=True)
+        url, kept = _kept_url(dialect, size, stores)
+    database = Database.from_url(url)
+    try:
+        migrations.upgrade_to_head(database.engine)
+        if kept:
+            assert stores is not None
+            info: dict[str, Any] = json.loads((stores / f"{dialect}-{size}.json").read_text())
+            print(f"[{dialect}] reusing the kept store of {size:,} items", flush=True)
+            return url, info
+        info = seed(database, size)
+        print(f"[{dialect}] seeded {size:,} items in {info['seconds']:.0f} s: {info['counts']}", flush=True)
+        if stores is not None:
+            (stores / f"{dialect}-{size}.json").write_text(json.dumps(info))
+        return url, info
+    finally:
+        database.dispose()
+
+
+def run(
+    dialect: str, sizes: list[int], repeat: int, workdir: Path, stores: Path | None = None
+) -> dict[int, dict[str, tuple[float, float]]]:
+    """Seed one store per size on ``dialect`` (or reuse the ones kept in ``stores``), then time every view on all of
+    them, interleaved."""
     settings_key = "YWJjZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXoxMjM0NTY="
     with ExitStack() as stack:
         clients: dict[int, tuple[TestClient, dict[str, Any]]] = {}
         for size in sizes:
-            url = stack.enter_context(fresh_database_url(dialect, workdir))
+            url, info = _store(stack, dialect, size, workdir, stores)
             database = Database.from_url(url)
             stack.callback(database.dispose)
-            migrations.upgrade_to_head(database.engine)
-            info = seed(database, size)
-            print(f"[{dialect}] seeded {size:,} items in {info['seconds']:.0f} s: {info['counts']}", flush=True)
             key = create_api_key(database, name="bench", role=ApiKeyRole.VIEWER)
             settings = Settings(database_url=url, rate_limit_per_second=0, secret_keys=settings_key)
             client = stack.enter_context(
@@ -385,6 +428,7 @@ def main() -> None:
     parser.add_argument("--dialect", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--cache", type=Path, default=None, help="keep each (dialect, size) result here, reuse it")
+    parser.add_argument("--stores", type=Path, default=None, help="keep each seeded store here, reuse it next time")
     parser.add_argument("--record", action="store_true", help="write the table into docs/benchmarks.md")
     args = parser.parse_args()
     dialects = ["sqlite", "postgresql"] if args.dialect == "both" else [args.dialect]
@@ -398,7 +442,7 @@ def main() -> None:
             else:
                 measured = {
                     size: {name: list(pair) for name, pair in by_view.items()}
-                    for size, by_view in run(dialect, sizes, args.repeat, Path(tmp)).items()
+                    for size, by_view in run(dialect, sizes, args.repeat, Path(tmp), args.stores).items()
                 }
                 if cached is not None:
                     cached.parent.mkdir(parents=True, exist_ok=True)

@@ -15,7 +15,7 @@ from models.quarantine import QuarantinedRecord
 from models.report import Report, ReportDelivery
 from models.sprint import Sprint, SprintMembership
 from models.sync_state import SyncCursor, SyncRun
-from models.view_summary import HygieneSnapshot, ItemTally, ViewSnapshot
+from models.view_summary import HygieneSnapshot, ItemTally, PersonTally, ViewSnapshot
 from models.webhook import WebhookEvent
 from models.webhook_subscription import WebhookSubscription
 from models.work_item import Link, Transition, WorkItem, WorkItemLabel
@@ -33,6 +33,7 @@ __all__ = [
     "Link",
     "Person",
     "PersonIdentity",
+    "PersonTally",
     "QuarantinedRecord",
     "Report",
     "ReportDelivery",

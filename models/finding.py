@@ -31,6 +31,15 @@ class Finding(SQLModel, table=True):
         Index("ix_finding_team_resolved", "team", "resolved_at"),
         Index("ix_finding_work_item", "work_item_id"),
         Index("ix_finding_last_seen", "last_seen_at"),  # the planning views' findings watermark (api/)
+        # A rule's open findings in the items list's default order (updated): `?rule=` stops at the page size.
+        Index(
+            "ix_finding_open_rule_item_updated",
+            "rule_id",
+            "item_updated_at",
+            "work_item_id",
+            sqlite_where=text("resolved_at IS NULL"),
+            postgresql_where=text("resolved_at IS NULL"),
+        ),
     )
 
     id: int | None = big_pk()
@@ -47,4 +56,6 @@ class Finding(SQLModel, table=True):
     last_seen_at: datetime = utc_now_field()
     resolved_at: datetime | None = utc_field()
     snoozed_until: datetime | None = utc_field()
+    # A copy of the item's source_updated_at, kept by database triggers (migration 0009).
+    item_updated_at: datetime | None = utc_field()
     snooze_reason: str | None = None

@@ -3,6 +3,8 @@
 - ``item_tally``: signed counts of live items per (container, list/section, tool, raw status, category), appended
   by database triggers on every write to ``work_item`` (migration 0006) and compacted now and then. Summing the
   rows of a group gives its current count and story points, whatever the store's size.
+- ``person_tally``: the same for each person's open items (live, assigned, not done nor cancelled), appended by
+  the triggers of migration 0009; the people view sums a page of people's rows.
 - ``view_snapshot``: a computed view (flow metrics, hygiene's finding weights) with the time and the store
   watermark it was computed at, so it is served again until the store moves on or it ages out.
 - ``hygiene_snapshot``: one row per day, scope and name with that day's score, so hygiene has a trend without
@@ -20,7 +22,7 @@ from sqlmodel import Field, SQLModel
 from models.fields import big_pk, json_field, utc_now_field
 from models.types import BigId
 
-__all__ = ["HygieneSnapshot", "ItemTally", "ViewSnapshot"]
+__all__ = ["HygieneSnapshot", "ItemTally", "PersonTally", "ViewSnapshot"]
 
 
 class ItemTally(SQLModel, table=True):
@@ -36,6 +38,17 @@ class ItemTally(SQLModel, table=True):
     status_category: str = Field(max_length=16)
     items: int = Field(description="Signed change of the number of live items.")
     points: float = Field(default=0.0, description="Signed change of the sum of their estimates.")
+
+
+class PersonTally(SQLModel, table=True):
+    """A signed change (or a compacted sum) of one person's open items; see the module docstring."""
+
+    __tablename__ = "person_tally"
+    __table_args__ = (Index("ix_person_tally_person", "person_id"),)
+
+    id: int | None = big_pk()
+    person_id: int = Field(sa_type=BigId, description="The assignee (no foreign key: rows are appended by triggers).")
+    items: int = Field(description="Signed change of the number of the person's open items.")
 
 
 class ViewSnapshot(SQLModel, table=True):

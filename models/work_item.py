@@ -29,7 +29,8 @@ class WorkItem(SQLModel, table=True):
         Index("ix_work_item_assignee_status", "assignee_person_id", "status_category"),
         Index("ix_work_item_source_updated", "source_updated_at"),
         Index("ix_work_item_source_created", "source_created_at"),
-        Index("ix_work_item_due", "due"),
+        # (due, id): the due list's order, so a page stops at its size even when many items share a due date.
+        Index("ix_work_item_due_id", "due", "id"),
         Index("ix_work_item_sprint", "connection_id", "sprint_external_id"),
         Index("ix_work_item_parent", "connection_id", "parent_external_id"),
         Index("ix_work_item_epic", "connection_id", "epic_external_id"),
@@ -77,10 +78,16 @@ class WorkItemLabel(SQLModel, table=True):
     """A label (Jira label, Trello label, Asana tag) on an item; a table so label filters use an index."""
 
     __tablename__ = "work_item_label"
-    __table_args__ = (Index("ix_work_item_label_label", "label", "work_item_id"),)
+    __table_args__ = (
+        Index("ix_work_item_label_label", "label", "work_item_id"),
+        # A label's items in the items list's default order (updated), so its first page stops at the page size.
+        Index("ix_work_item_label_label_updated", "label", "item_updated_at", "work_item_id"),
+    )
 
     work_item_id: int = Field(sa_column=Column(BigId, ForeignKey("work_item.id", ondelete="CASCADE"), primary_key=True))
     label: str = Field(max_length=200, primary_key=True)
+    # A copy of the item's source_updated_at, kept by database triggers (migration 0009).
+    item_updated_at: datetime | None = utc_field()
 
 
 class Transition(SQLModel, table=True):

@@ -18,6 +18,7 @@ from api.routes.common import NOT_FOUND, VIEWER_RESPONSES, PolicyDep
 from api.views.keyset import Cursor, decode_cursor, encode_cursor
 from api.views.params import FormatParam, IdPath, LimitParam, text_query
 from api.views.people import PEOPLE_SORT, PersonPage, PersonWorkload, load_workload, people_conditions, read_people_page
+from api.views.tallies import keep_tallies_compact
 from core.policy import Policy
 from models.db import Database
 
@@ -76,6 +77,7 @@ def list_people(
         return csv_response(
             PEOPLE_CSV_COLUMNS, _all_people(database, policy, scope, q, include_bots, after), filename="people"
         )
+    keep_tallies_compact(database)  # the open-item counts sum each listed person's tally rows
     with database.read_session() as session:
         people, next_cursor = read_people_page(
             session,

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import ColumnElement, Select, exists, false, func, or_, select, union
+from sqlalchemy import ColumnElement, Select, Table, exists, false, func, or_, select, union
 from sqlmodel import Session
 
 from api.views.keyset import Cursor, SortKey, read_page
@@ -192,8 +192,41 @@ def _epic_children(session: Session, epic_id: int) -> ColumnElement[bool]:
 ID_LIST_LIMIT = 5_000
 
 
+@dataclass(frozen=True)
+class _Narrowing:
+    """A filter through another table (a label, a rule's open findings) that names the items by id.
+
+    In the WHERE clauses it stands as ``placeholder`` (``ITEMS.id IN ids``, correct for any reader);
+    :func:`read_item_page` replaces it: sorted by updated time, it joins ``table`` and walks its (…, item_updated_at,
+    work_item_id) index in the page's order; sorted otherwise, it reads the ids first (:func:`_id_in`).
+    """
+
+    placeholder: ColumnElement[bool]
+    ids: Select[Any]
+    table: Table
+    conditions: tuple[ColumnElement[bool], ...]
+    repeats: bool  # several rows of ``table`` may name one item
+
+    @property
+    def item_id(self) -> ColumnElement[Any]:
+        return self.table.c.work_item_id
+
+    @property
+    def updated(self) -> ColumnElement[Any]:
+        return self.table.c.item_updated_at
+
+
+def _narrowing(table: Table, conditions: tuple[ColumnElement[bool], ...], *, repeats: bool) -> _Narrowing:
+    ids = select(table.c.work_item_id).where(*conditions)
+    return _Narrowing(ITEMS.c.id.in_(ids), ids, table, conditions, repeats)
+
+
 class _IdList(list[ColumnElement[bool]]):
-    """WHERE clauses, one of which narrows the items to a short list of ids."""
+    """WHERE clauses, some of which narrow the items through another table (see :class:`_Narrowing`)."""
+
+    def __init__(self, where: Sequence[ColumnElement[bool]], narrowings: Sequence[_Narrowing]) -> None:
+        super().__init__(where)
+        self.narrowings = tuple(narrowings)
 
 
 def _id_in(session: Session, ids: Select[Any]) -> tuple[ColumnElement[bool], bool]:
@@ -207,14 +240,14 @@ def _id_in(session: Session, ids: Select[Any]) -> tuple[ColumnElement[bool], boo
 
 
 def narrowed_to_ids(where: Sequence[ColumnElement[bool]]) -> bool:
-    """Whether :func:`item_conditions` narrowed the items to a short list of ids."""
+    """Whether :func:`item_conditions` narrowed the items through a label or a rule."""
     return isinstance(where, _IdList)
 
 
 def item_conditions(session: Session, filters: ItemFilters, policy: Policy | None) -> list[ColumnElement[bool]]:
     """The WHERE clauses of ``filters`` (ids of teams, connections and epics resolved first)."""
     where: list[ColumnElement[bool]] = list(filters.extra)
-    narrowed = False
+    narrowings: list[_Narrowing] = []
     if filters.visible_teams is not None:
         where.append(scope_condition(teams_containers(session, policy, filters.visible_teams)))
     if not filters.include_deleted:
@@ -237,9 +270,8 @@ def item_conditions(session: Session, filters: ItemFilters, policy: Policy | Non
     elif filters.assignee is not None:
         where.append(ITEMS.c.assignee_person_id == int(filters.assignee))
     if filters.label is not None:
-        condition, listed = _id_in(session, select(LABELS.c.work_item_id).where(LABELS.c.label == filters.label))
-        where.append(condition)
-        narrowed |= listed
+        narrowings.append(_narrowing(LABELS, (LABELS.c.label == filters.label,), repeats=False))
+        where.append(narrowings[-1].placeholder)
     if filters.type is not None:
         where.append(ITEMS.c.type == filters.type)
     if filters.sprint is not None:
@@ -257,16 +289,21 @@ def item_conditions(session: Session, filters: ItemFilters, policy: Policy | Non
     elif filters.has_finding is False:
         where.append(~exists().where(FINDINGS.c.resolved_at.is_(None), FINDINGS.c.work_item_id == ITEMS.c.id))
     if filters.rule is not None:
-        condition, listed = _id_in(session, open_findings.where(FINDINGS.c.rule_id == filters.rule))
-        where.append(condition)
-        narrowed |= listed
+        # An item may carry several open findings of one rule (e.g. a duplicate of two others).
+        of_rule = (
+            FINDINGS.c.rule_id == filters.rule,
+            FINDINGS.c.resolved_at.is_(None),
+            FINDINGS.c.work_item_id.is_not(None),
+        )
+        narrowings.append(_narrowing(FINDINGS, of_rule, repeats=True))
+        where.append(narrowings[-1].placeholder)
     if filters.updated_since is not None:
         where.append(ITEMS.c.source_updated_at >= filters.updated_since)
     if filters.due_before is not None:
         where.append(ITEMS.c.due < filters.due_before)
     if filters.q is not None:
         where.append(or_(ITEMS.c.key == filters.q, ITEMS.c.title.ilike(_like_pattern(filters.q), escape="\\")))
-    return _IdList(where) if narrowed else where
+    return _IdList(where, narrowings) if narrowings else where
 
 
 MAX_PARTITIONS = 24
@@ -394,17 +431,47 @@ def read_item_page(
     policy: Policy | None,
     partitions: Sequence[ColumnElement[bool]] | None = None,
 ) -> tuple[list[ItemSummary], Cursor | None]:
-    """One page of items after ``cursor`` (``partitions``: see :func:`api.views.keyset.read_page`)."""
-    rows, next_cursor = read_page(
-        session,
-        item_rows(where),
-        sort,
-        ITEMS.c.id,
-        limit=limit,
-        cursor=cursor,
-        partitions=partitions,
-        candidates=narrowed_to_ids(where),
-    )
+    """One page of items after ``cursor`` (``partitions``: see :func:`api.views.keyset.read_page`).
+
+    Narrowed by a label or a rule (see :class:`_Narrowing`) and sorted by updated time, the page walks the label's
+    or the rule's index in that order and stops when it is full, however many items match; sorted otherwise, the
+    matching ids are read first and, when they are few, ordered from their sort values.
+    """
+    narrowings = where.narrowings if isinstance(where, _IdList) else ()
+    walked = next((n for n in narrowings if sort.column is ITEMS.c.source_updated_at), None)
+    if walked is not None:
+        rest = [c for c in where if c is not walked.placeholder]
+        base = (
+            select(*_ITEM_COLUMNS, walked.item_id)
+            .select_from(walked.table.join(ITEMS, ITEMS.c.id == walked.item_id))
+            .where(*walked.conditions, *rest)
+        )
+        rows, next_cursor = read_page(
+            session,
+            base,
+            replace(sort, column=walked.updated),
+            walked.item_id,
+            limit=limit,
+            cursor=cursor,
+            repeats=walked.repeats,
+        )
+    else:
+        listed = False
+        resolved = list(where)
+        for narrowing in narrowings:
+            condition, short = _id_in(session, narrowing.ids)
+            resolved = [condition if c is narrowing.placeholder else c for c in resolved]
+            listed |= short
+        rows, next_cursor = read_page(
+            session,
+            item_rows(resolved),
+            sort,
+            ITEMS.c.id,
+            limit=limit,
+            cursor=cursor,
+            partitions=partitions,
+            candidates=listed,
+        )
     return summarise_items(session, [r._mapping for r in rows], policy), next_cursor
 
 

@@ -132,6 +132,33 @@ def _merged(
     return rows[:wanted]
 
 
+def _distinct_rows(
+    session: Session,
+    base: Select[Any],
+    sort: SortKey,
+    id_column: ColumnElement[Any],
+    phase: Literal["v", "n"],
+    cursor: Cursor | None,
+    wanted: int,
+) -> list[Row[Any]]:
+    """Up to ``wanted`` rows of distinct ids in the phase, after ``cursor``, from a ``base`` that repeats ids."""
+    rows: list[Row[Any]] = []
+    seen: set[int] = set()
+    while len(rows) < wanted:
+        asked = wanted - len(rows)
+        batch = session.execute(_phase_query(base, sort, id_column, phase, cursor).limit(asked)).all()
+        for row in batch:
+            row_id = int(row._mapping[id_column])
+            if row_id not in seen:
+                seen.add(row_id)
+                rows.append(row)
+        if len(batch) < asked:
+            break
+        last = batch[-1]._mapping
+        cursor = Cursor(sort=sort.name, phase=phase, value=last["_sort_value"], last_id=int(last[id_column]))
+    return rows
+
+
 def _after_cursor(sort: SortKey, cursor: Cursor | None, value: Any, row_id: int) -> bool:
     if cursor is None:
         return True
@@ -189,8 +216,12 @@ def read_page(
     cursor: Cursor | None,
     partitions: Sequence[ColumnElement[bool]] | None = None,
     candidates: bool = False,
+    repeats: bool = False,
 ) -> tuple[Sequence[Row[Any]], Cursor | None]:
     """Up to ``limit`` rows after ``cursor`` and the cursor of the next page (``None`` on the last page).
+
+    ``repeats``: ``base`` may return a row more than once (a join to a table with several rows per id); rows of one
+    id are adjacent in (value, id) order, so only its first is kept and the phase is read on until the page fills.
 
     ``candidates``: ``base`` is narrowed to a short list of ids (a selective label or rule); the rows are then
     ordered from their sort values read through the primary key, instead of walking the sort index.
@@ -213,6 +244,8 @@ def read_page(
         query = _phase_query(base, sort, id_column, phase, cursor)
         if partitions:
             rows.extend(_merged(session, query, partitions, sort, id_column, phase, wanted))
+        elif repeats:
+            rows.extend(_distinct_rows(session, base, sort, id_column, phase, cursor, wanted))
         else:
             rows.extend(session.execute(query.limit(wanted)).all())
         if len(rows) > limit:

@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from api.views.items import ITEM_SORTS, OPEN_CATEGORIES, ItemFilters, ItemSummary, item_conditions, read_item_page
 from api.views.keyset import Cursor, SortKey, read_page
+from api.views.tallies import person_open_counts
 from api.views.teams import scope_condition, teams_containers
 from core.policy import Policy
 from models.tables import CONNECTIONS, IDENTITIES, ITEMS, PEOPLE
@@ -72,6 +73,8 @@ def people_conditions(q: str | None, include_bots: bool) -> list[ColumnElement[b
 
 
 def _open_counts(session: Session, person_ids: Sequence[int], visible: ColumnElement[bool] | None) -> dict[int, int]:
+    if visible is None:  # the whole organisation: the trigger-kept tallies, whatever the people's workloads
+        return person_open_counts(session, person_ids)
     rows = session.execute(
         select(ITEMS.c.assignee_person_id, func.count())
         .where(
