@@ -232,11 +232,23 @@ class DemoFailed(Exception):
     """A demo step failed; the message says which."""
 
 
+def _section(title: str, started: float) -> None:
+    """A step's heading, with the time since the demo started (so a newcomer sees where the minutes go)."""
+    elapsed = int(time.monotonic() - started)
+    console.rule(f"[bold]{title}[/] [dim]{elapsed // 60}:{elapsed % 60:02d}[/]")
+
+
 def _run_step(
-    title: str, command: Sequence[str], env: Mapping[str, str], *, capture: bool = False, required: bool = True
+    title: str,
+    command: Sequence[str],
+    env: Mapping[str, str],
+    started: float,
+    *,
+    capture: bool = False,
+    required: bool = True,
 ) -> str:
     """Run one `baton` step in the foreground; a failed optional step is a warning, a failed required one ends."""
-    console.rule(f"[bold]{title}")
+    _section(title, started)
     result = subprocess.run(list(command), env=dict(env), check=False, stdout=subprocess.PIPE if capture else None)
     if result.returncode != 0:
         if required:
@@ -265,7 +277,7 @@ def _environment(paths: DemoPaths, ports: Mapping[str, int], jira_secret: str) -
     return env
 
 
-def _api_key(paths: DemoPaths, env: Mapping[str, str]) -> str:
+def _api_key(paths: DemoPaths, env: Mapping[str, str], started: float) -> str:
     """The saved admin key when the store still knows it, else a new one (saved, owner-readable only)."""
     if paths.api_key.exists():
         saved = paths.api_key.read_text().strip()
@@ -280,7 +292,7 @@ def _api_key(paths: DemoPaths, env: Mapping[str, str]) -> str:
         finally:
             database.dispose()
     output = _run_step(
-        "Admin API key", _baton("apikey", "create", "--role", "admin", "--name", "demo"), env, capture=True
+        "Admin API key", _baton("apikey", "create", "--role", "admin", "--name", "demo"), env, started, capture=True
     )
     key = output.strip().splitlines()[-1].strip()
     paths.api_key.write_text(key + "\n")
@@ -352,8 +364,9 @@ def _start(
     env: Mapping[str, str],
     children: Children,
 ) -> None:
+    started = time.monotonic()
     urls = {vendor: f"http://127.0.0.1:{ports[vendor]}" for vendor in ("jira", "trello", "asana")}
-    console.rule("[bold]Emulators")
+    _section("Emulators", started)
     console.print(f"Jira {urls['jira']}, Trello {urls['trello']}, Asana {urls['asana']}: {items:,} items each")
     children.start(
         "emulators",
@@ -384,8 +397,8 @@ def _start(
         console.print(f"Policy written to {paths.policy}")
     else:
         console.print(f"Reusing the policy {paths.policy}")
-    _run_step("Store (SQLite, .baton/baton.db)", _baton("db", "upgrade"), env)
-    key = _api_key(paths, env)
+    _run_step("Store (SQLite, .baton/baton.db)", _baton("db", "upgrade"), env, started)
+    key = _api_key(paths, env, started)
     dashboard = f"http://127.0.0.1:{ports['baton']}/"
     serve = _baton("serve", "--host", "127.0.0.1", "--port", str(ports["baton"]), "--no-migrate")
     # Until the first full sync is done, the scheduler would pull every connection a second time (its first
@@ -394,19 +407,25 @@ def _start(
     for vendor, url in urls.items():
         _wait_ready(f"{url}/_emulator/health", children, f"the {vendor} emulator")
     _wait_ready(f"{dashboard}healthz", children, "baton serve")
+    # The dashboard is usable from here on: items appear page by page as the first sync stores them.
+    _section("Dashboard", started)
+    console.print(
+        f"[bold]{dashboard}[/] is up: sign in with the admin API key [bold]{key}[/] (also in {paths.api_key})."
+    )
+    console.print("It fills in as the first sync below stores each page; findings and the report follow.")
     # Polling keeps the store fresh without webhooks: a registration problem is reported, not fatal.
-    _run_step("Webhooks", _baton("webhooks", "register"), env, required=False)
-    _run_step("First full sync", _baton("sync", "--full"), env)
-    _run_step("Rules", _baton("rules", "run"), env)
+    _run_step("Webhooks", _baton("webhooks", "register"), env, started, required=False)
+    _run_step("First full sync", _baton("sync", "--full"), env, started)
+    _run_step("Rules", _baton("rules", "run"), env, started)
     report = paths.root / "demo-report.html"
-    _run_step("First report", _baton("report", "--format", "html", "--out", str(report)), env, required=False)
+    _run_step("First report", _baton("report", "--format", "html", "--out", str(report)), env, started, required=False)
     console.print(f"Stored (see the dashboard's Reports page) and written to {report}")
-    console.rule("[bold]Scheduler")
+    _section("Scheduler", started)
     console.print("Restarting baton serve with its scheduler: syncs every minute, rules every five")
     children.restart("serve", serve, env, paths.log("serve"))
     _wait_ready(f"{dashboard}healthz", children, "baton serve")
     _open_dashboard(dashboard, key)
-    console.rule("[bold green]Baton is running")
+    _section("[green]Baton is running", started)
     console.print(f"Dashboard:     [bold]{dashboard}[/]")
     console.print(f"Admin API key: [bold]{key}[/]  (also in {paths.api_key})")
     console.print(f"Logs:          {paths.log('serve')}, {paths.log('emulators')}")

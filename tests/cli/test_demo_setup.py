@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -58,10 +59,10 @@ def test_the_saved_admin_key_is_reused_until_the_store_forgets_it(tmp_path: Path
     paths.api_key.write_text(saved.secret + "\n")
     env = {**os.environ, "BATON_DATABASE_URL": f"sqlite:///{paths.database}"}
     env.pop("BATON_POLICY", None)
-    assert _api_key(paths, env) == saved.secret
+    assert _api_key(paths, env, time.monotonic()) == saved.secret
 
     assert revoke_api_key(database, saved.id)
-    fresh = _api_key(paths, env)
+    fresh = _api_key(paths, env, time.monotonic())
     assert fresh != saved.secret
     assert paths.api_key.read_text().strip() == fresh
     assert oct(paths.api_key.stat().st_mode & 0o777) == "0o600"
