@@ -135,9 +135,9 @@ class RunningJira:
     def delete_with_children(self, key: str, children: dict[str, list[str]], live: list[str]) -> list[str]:
         """Delete an issue's children (deepest first), then the issue, one REST call each; the deleted keys.
 
-        Jira refuses to delete an issue with sub-tasks unless told to delete them too, and keeps an epic's
-        issues (unlinked) when the epic goes; the emulator models neither yet, so the harness deletes a parent
-        only after its children, as a person doing it by hand would.
+        Jira (and the emulator) answers 400 to deleting an issue with sub-tasks unless ``deleteSubtasks=true``;
+        the harness deletes a parent only after its children, as a person doing it by hand would, so every
+        deletion is a leaf's and is seen by the connector one issue at a time.
         """
         deleted: list[str] = []
         for child in children.pop(key, []):
