@@ -389,6 +389,14 @@ class AsanaClient:
                 return out
             offset = page.next_offset
 
+    def task_count(self, project: str) -> int | None:
+        """The project's ``num_tasks`` (``/projects/{gid}/task_counts``; every field is opt-in)."""
+        found = self._bulk_get(
+            f"/projects/{project}/task_counts", {"opt_fields": "num_tasks"}, "GET /projects/{gid}/task_counts", _record
+        )
+        count = found.get("num_tasks")
+        return count if isinstance(count, int) else None
+
     def task(self, gid: str, fields: Sequence[str]) -> dict[str, Any]:
         """One task with ``fields``; :class:`connectors.errors.NotFound` when it is gone."""
         return self._bulk_get(f"/tasks/{gid}", {"opt_fields": ",".join(fields)}, "GET /tasks/{gid}", _record)

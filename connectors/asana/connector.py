@@ -4,9 +4,12 @@
   tasks 100 a page, each task's stories read concurrently (``AsanaLimits.workers`` in flight, under the
   50-read and per-minute gates). The project's last batch stores the token as cursor ``asana.sync`` scoped
   to the project, so changes made during the crawl come with the next increment.
-- **Increment** of a project: events since its token, 100 at a time while ``has_more``; every touched task
-  is re-read with its stories (a 404 or a final ``deleted`` event tombstones it, ``undeleted`` revives it
-  by the re-read); each events page is one batch whose cursor is the page's token. A 412 (token expired
+- **Increment** of a project: events since its token, 100 at a time while ``has_more``; then every touched
+  task is re-read with its stories, from the project's ``modified_since`` pages (100 a page, since cursor
+  ``asana.since``), a task they lack by its gid (a 404 or a final ``deleted`` event tombstones it,
+  ``undeleted`` revives it by the re-read); one batch carries the last page's token.
+- **Census**: gated by the project's ``num_tasks`` (``task_counts``, one request; see sync/engine.py), else
+  the project's task gids 100 a page. A 412 (token expired
   after 24 h, or never stored) re-crawls the project with the fresh token (P10). Where the Events API
   refuses the project (400/402/403), ``modified_since`` pages from cursor ``asana.since`` stand in.
 - **Subtasks**: what a project lists is pulled, subtasks included when they are in the project (the
@@ -145,8 +148,10 @@ class AsanaConnector:
         return items[0] if items else None
 
     def census_count(self, container: ContainerIn) -> int | None:
-        """No one-request count to trust here: the id census always runs."""
-        return None
+        """A project's ``num_tasks`` (one request, ``/projects/{gid}/task_counts``); ``None`` for a section."""
+        if container.kind != ContainerKind.PROJECT:
+            return None
+        return self.client.task_count(container.external_id)
 
     def census(self, container: ContainerIn) -> set[str]:
         """Task gids of a project (or of a section), ids only."""
@@ -207,6 +212,7 @@ class AsanaConnector:
             offset = page.next_offset
 
     def _follow_events(self, project: _Project, token: str, since: str | None) -> Iterator[Batch]:
+        events: list[Mapping[str, Any]] = []
         while True:
             try:
                 page = self.client.events(project.gid, token)
@@ -220,16 +226,39 @@ class AsanaConnector:
                 log.warning("asana project %s: events refused (%s); reading by modified_since", project.gid, refused)
                 yield from self._modified_since(project, since)
                 return
-            effects = effects_of_events(page.events)
-            items, gone = self._read_tasks(list(effects.reread), project)
-            yield Batch(
-                items=tuple(items),
-                deleted_external_ids=effects.deleted + tuple(gone),
-                cursor=CursorUpdate(SYNC_CURSOR, page.sync, scope=project.gid),
-            )
+            events += page.events
             token = page.sync
             if not page.has_more:
-                return
+                break
+        # Every events page is read first, then the touched tasks at once (their last event decides).
+        effects = effects_of_events(events)
+        items, gone = self._read_changed(list(effects.reread), project, since)
+        yield Batch(
+            items=tuple(items),
+            deleted_external_ids=effects.deleted + tuple(gone),
+            cursor=CursorUpdate(SYNC_CURSOR, token, scope=project.gid),
+        )
+
+    def _read_changed(
+        self, gids: Sequence[str], project: _Project, since: str | None
+    ) -> tuple[list[WorkItemIn], list[str]]:
+        """Touched tasks with their stories: from the project's ``modified_since`` pages (100 a page) when there
+        are several, each one the pages lack (moved out of the project, or modified_at not moved) read by gid."""
+        if since is None or len(gids) < 2:
+            return self._read_tasks(gids, project)
+        wanted = set(gids)
+        found: dict[str, dict[str, Any]] = {}
+        offset: str | None = None
+        while True:
+            page = self.client.task_page(project.gid, TASK_FIELDS, offset, modified_since=since)
+            found |= {str(task["gid"]): task for task in page.data if str(task.get("gid")) in wanted}
+            if page.next_offset is None:
+                break
+            offset = page.next_offset
+        listed = [found[gid] for gid in gids if gid in found]
+        items = self._with_histories(listed, project)
+        rest, gone = self._read_tasks([gid for gid in gids if gid not in found], project)
+        return items + rest, gone
 
     def _modified_since(self, project: _Project, since: str | None) -> Iterator[Batch]:
         if since is None:

@@ -69,6 +69,9 @@ class StubAsana:
     def gid_page(self, kind: str, container: str, offset: str | None) -> Page:
         return Page([{"gid": gid} for gid in sorted(self.tasks) if gid not in self.deleted], None)
 
+    def task_count(self, project: str) -> int:
+        return len(set(self.tasks) - self.deleted)
+
     def stories(self, task: str, fields: Any) -> list[dict[str, Any]]:
         return []
 
