@@ -5,8 +5,8 @@
   50-read and per-minute gates). The project's last batch stores the token as cursor ``asana.sync`` scoped
   to the project, so changes made during the crawl come with the next increment.
 - **Increment** of a project: events since its token, 100 at a time while ``has_more``; then every touched
-  task is re-read with its stories, from the project's ``modified_since`` pages (100 a page, since cursor
-  ``asana.since``), a task they lack by its gid (a 404 or a final ``deleted`` event tombstones it,
+  task is re-read with its stories, from the project's pages modified since the oldest event's
+  ``created_at`` (100 a page), a task they lack by its gid (a 404 or a final ``deleted`` event tombstones it,
   ``undeleted`` revives it by the re-read); one batch carries the last page's token.
 - **Census**: gated by the project's ``num_tasks`` (``task_counts``, one request; see sync/engine.py), else
   the project's task gids 100 a page. A 412 (token expired
@@ -232,7 +232,7 @@ class AsanaConnector:
                 break
         # Every events page is read first, then the touched tasks at once (their last event decides).
         effects = effects_of_events(events)
-        items, gone = self._read_changed(list(effects.reread), project, since)
+        items, gone = self._read_changed(list(effects.reread), project, _earliest(events))
         yield Batch(
             items=tuple(items),
             deleted_external_ids=effects.deleted + tuple(gone),
@@ -242,8 +242,9 @@ class AsanaConnector:
     def _read_changed(
         self, gids: Sequence[str], project: _Project, since: str | None
     ) -> tuple[list[WorkItemIn], list[str]]:
-        """Touched tasks with their stories: from the project's ``modified_since`` pages (100 a page) when there
-        are several, each one the pages lack (moved out of the project, or modified_at not moved) read by gid."""
+        """Touched tasks with their stories: from the project's pages modified since the oldest event (Asana's
+        own clock, 100 a page) when there are several; each one the pages lack (moved out of the project, or
+        its modified_at not moved) read by gid."""
         if since is None or len(gids) < 2:
             return self._read_tasks(gids, project)
         wanted = set(gids)
@@ -331,6 +332,14 @@ class AsanaConnector:
         """Stop the read pool and release connections."""
         self._pool.shutdown(wait=False)
         self.client.close()
+
+
+def _earliest(events: Sequence[Mapping[str, Any]]) -> str | None:
+    """The oldest ``created_at`` of the events (ISO 8601 UTC strings sort as times); ``None`` if any lacks one."""
+    moments = [event.get("created_at") for event in events]
+    if not moments or not all(isinstance(moment, str) and moment for moment in moments):
+        return None
+    return min(str(moment) for moment in moments)
 
 
 def _current_section(task: Mapping[str, Any], project: str | None) -> str | None:
