@@ -7,8 +7,8 @@
 - Incremental pull, per board: actions ``since`` the board's cursor, then the board's card pages (1000 a
   page, archived included), from which every touched card is mapped with the transitions of the new actions
   (and, for a card now done or cancelled whose closing is not among them, its own recent actions, for
-  ``resolved_at``); ``deleteCard`` tombstones. A touched card the pages lack (moved to another board) is read
-  by id (a 404 tombstones).
+  ``resolved_at``, 10 cards a ``/1/batch`` call); ``deleteCard`` tombstones. A touched card the pages
+  lack (moved to another board) is read by id (a 404 tombstones).
 - Census: a board whose card pages the pull read in full (full or incremental) reuses their ids, so the
   card pages are read once per sync; other boards (and lists) are read by id-only pages.
 - Boards are pulled concurrently (``max_concurrency`` threads), under the rate gates of the client.
@@ -241,18 +241,30 @@ class TrelloConnector:
         # the pages are read once, here, and the census reuses their ids (no card is read one at a time).
         before = self.api.requests_made
         found = self._board_cards(context.board_id, wanted)
-        items: list[WorkItemIn] = []
+        now: dict[str, tuple[dict[str, Any], BoardContext, CardHistory]] = {}
         gone = sorted(deleted)
         for card_id in touched:
             if card_id in deleted:
                 continue
             card = found.get(card_id)
-            # Not on this board any more (moved to another board, or deleted meanwhile): read it by id.
-            item = self._reread(card_id, fold.pop(card_id), card)
-            if item is None:
+            if card is None:  # not on this board any more (moved to another board, or deleted meanwhile)
+                try:
+                    card = self.api.card(card_id, CARD_FIELDS)
+                except NotFound:
+                    gone.append(card_id)
+                    continue
+            now[card_id] = (card, self._context_for(str(card.get("idBoard") or "")), fold.pop(card_id))
+        # A card now done or cancelled whose closing move is not among the new actions needs its own recent
+        # actions (for resolved_at): read 10 cards a call through /1/batch.
+        closing = [card_id for card_id, (card, ctx, recent) in now.items() if needs_closing_history(card, ctx, recent)]
+        histories = self._card_histories(closing, {card_id: now[card_id][1] for card_id in closing})
+        items: list[WorkItemIn] = []
+        for card_id, (card, card_context, recent) in now.items():
+            history = histories.get(card_id, recent)
+            if history is None:
                 gone.append(card_id)
             else:
-                items.append(item)
+                items.append(map_card(card, card_context, history))
         step = CARDS_PER_INCREMENTAL_BATCH
         chunks = [items[i : i + step] for i in range(0, len(items), step)] or [[]]
         people = fold.take_people()
@@ -285,18 +297,21 @@ class TrelloConnector:
                 return cards
             before = min(str(card["id"]) for card in page)
 
-    def _reread(self, card_id: str, recent: CardHistory, card: Mapping[str, Any] | None) -> WorkItemIn | None:
-        """A touched card now (``card`` if already read), with the history of the new actions (its whole recent
-        history if it closed); ``None`` when it no longer exists."""
-        if card is None:
-            try:
-                card = self.api.card(card_id, CARD_FIELDS)
-            except NotFound:
-                return None
-        context = self._context_for(str(card.get("idBoard") or ""))
-        if needs_closing_history(card, context, recent):
-            return self._map_with_card_actions(card, context)
-        return map_card(card, context, recent)
+    def _card_histories(
+        self, card_ids: list[str], contexts: Mapping[str, BoardContext]
+    ) -> dict[str, CardHistory | None]:
+        """Each card's history from its own newest actions (batched); ``None`` for a card that is gone."""
+        found = self.api.cards_actions(card_ids, ACTION_FILTER, CARD_ACTIONS_LIMIT) if card_ids else {}
+        histories: dict[str, CardHistory | None] = {}
+        for card_id, actions in found.items():
+            if actions is None:
+                histories[card_id] = None
+                continue
+            fold = HistoryFold(contexts[card_id])
+            for action in actions:
+                fold.add(action)
+            histories[card_id] = fold.pop(card_id)
+        return histories
 
     # ----- single items and census -----------------------------------------------------------------
 
