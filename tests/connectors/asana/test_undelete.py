@@ -75,6 +75,9 @@ class StubAsana:
     def stories(self, task: str, fields: Any) -> list[dict[str, Any]]:
         return []
 
+    def stories_of_many(self, tasks: Any, fields: Any) -> dict[str, list[dict[str, Any]] | None]:
+        return {task: None if task in self.deleted else [] for task in tasks}
+
     def task(self, gid: str, fields: Any = ()) -> dict[str, Any]:
         if gid in self.deleted:
             raise NotFound("404")
