@@ -156,7 +156,7 @@ def test_webhooks_match_the_spec(api: httpx.Client, hook_receiver: tuple[str, Ho
         ("/projects/12", {}, 404),
     ],
 )
-def test_errors_match_the_spec(api: httpx.Client, path: str, params: dict[str, object], status: int) -> None:
+def test_errors_match_the_spec(api: httpx.Client, path: str, params: dict[str, str | int], status: int) -> None:
     body = check(api, api.get(path, params=params), status)
     assert body["errors"][0]["message"]
     assert body["errors"][0]["help"]
