@@ -13,7 +13,7 @@ import httpx
 
 from connectors.config import ConnectorConfig
 from emulators.config import EmulatorConfig
-from emulators.jira import PLUGIN
+from emulators.jira import build_app
 from emulators.jira.context import JiraContext
 from emulators.org.model import Item
 from emulators.server import running_server
@@ -178,7 +178,7 @@ class JiraHarness:
     def running(self, *, seed: int, items: int, **options: Any) -> Iterator[RunningJira]:
         credentials = {"email": EMAIL, "api_token": TOKEN}
         emulator = EmulatorConfig(vendor="jira", seed=seed, items=items, credentials=dict(credentials), **options)
-        app = PLUGIN.build_app(emulator)
+        app = build_app(emulator)
         context: JiraContext = app.state.jira
         with running_server(app) as base_url, httpx.Client(base_url=base_url, auth=(EMAIL, TOKEN)) as http:
             config = ConnectorConfig(name="jira", vendor=Vendor.JIRA, base_url=base_url, credentials=credentials)
