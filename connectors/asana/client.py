@@ -48,6 +48,7 @@ __all__ = [
 
 API_PATH = "/api/1.0"
 PAGE_LIMIT = 100
+MAX_BATCH_ACTIONS = 10  # Asana's cap on the actions of one POST /batch
 T = TypeVar("T")
 
 
@@ -124,6 +125,28 @@ def _page(payload: Any, what: str) -> Page:
     next_page = body.get("next_page")
     offset = next_page.get("offset") if isinstance(next_page, dict) else None
     return Page(data, str(offset) if offset else None)
+
+
+def _batch_results(payload: Any, expected: int) -> list[Any]:
+    """The bodies of a ``POST /batch`` answer's results, ``None`` for a 404; any other failing action raises
+    its :mod:`connectors.errors` error."""
+    results = _envelope(payload, "POST /batch")["data"]
+    if not isinstance(results, list) or len(results) != expected or not all(isinstance(r, dict) for r in results):
+        raise InvalidPayload(f"POST /batch: expected {expected} results")
+    bodies: list[Any] = []
+    for result in results:
+        status = result.get("status_code")
+        if not isinstance(status, int):
+            raise InvalidPayload("POST /batch: a result without a status_code")
+        if status == 404:
+            bodies.append(None)
+            continue
+        headers = {str(k).lower(): str(v) for k, v in (result.get("headers") or {}).items()}
+        failure = error_for_status(status, headers, str(result.get("body"))[:200])
+        if failure is not None:
+            raise failure
+        bodies.append(result.get("body"))
+    return bodies
 
 
 def _record(payload: Any, what: str) -> dict[str, Any]:
@@ -388,6 +411,48 @@ class AsanaClient:
             if page.next_offset is None:
                 return out
             offset = page.next_offset
+
+    def stories_of_many(self, tasks: Sequence[str], fields: Sequence[str]) -> dict[str, list[dict[str, Any]] | None]:
+        """Every story of up to 10 tasks through one ``POST /batch`` (``None`` for a task that is gone, 404).
+
+        Asana counts each action of a batch as one request against its limits, so the per-minute gate is
+        taken once per action; a task with more than a page of stories has the rest read by ``stories``.
+        Any other failing action fails (and retries) the whole call."""
+        if not 1 <= len(tasks) <= MAX_BATCH_ACTIONS:
+            raise ValueError(f"a batch takes 1 to {MAX_BATCH_ACTIONS} tasks")
+        actions = [
+            {
+                "relative_path": f"/tasks/{task}/stories",
+                "method": "get",
+                "options": {"limit": PAGE_LIMIT, "fields": list(fields)},
+            }
+            for task in tasks
+        ]
+        gate = self.reads.rate_gate
+
+        def attempt() -> Any:
+            for _ in range(len(actions) - 1):  # the call itself takes one
+                if gate is not None:
+                    gate.acquire()
+            return self._http._send_once("POST", "/batch", None, {"data": {"actions": actions}})
+
+        body = self.reads.call(attempt, what=f"POST /batch ({len(actions)} story lists)")
+        found: dict[str, list[dict[str, Any]] | None] = {}
+        for task, result in zip(tasks, _batch_results(body, len(actions)), strict=True):
+            if result is None:
+                found[task] = None
+                continue
+            page = _page(result, "GET /tasks/{gid}/stories (batch)")
+            found[task] = page.data if page.next_offset is None else self.stories(task, fields)
+        return found
+
+    def task_count(self, project: str) -> int | None:
+        """The project's ``num_tasks`` (``/projects/{gid}/task_counts``; every field is opt-in)."""
+        found = self._bulk_get(
+            f"/projects/{project}/task_counts", {"opt_fields": "num_tasks"}, "GET /projects/{gid}/task_counts", _record
+        )
+        count = found.get("num_tasks")
+        return count if isinstance(count, int) else None
 
     def task(self, gid: str, fields: Sequence[str]) -> dict[str, Any]:
         """One task with ``fields``; :class:`connectors.errors.NotFound` when it is gone."""

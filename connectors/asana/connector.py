@@ -4,11 +4,16 @@
   tasks 100 a page, each task's stories read concurrently (``AsanaLimits.workers`` in flight, under the
   50-read and per-minute gates). The project's last batch stores the token as cursor ``asana.sync`` scoped
   to the project, so changes made during the crawl come with the next increment.
-- **Increment** of a project: events since its token, 100 at a time while ``has_more``; every touched task
-  is re-read with its stories (a 404 or a final ``deleted`` event tombstones it, ``undeleted`` revives it
-  by the re-read); each events page is one batch whose cursor is the page's token. A 412 (token expired
-  after 24 h, or never stored) re-crawls the project with the fresh token (P10). Where the Events API
-  refuses the project (400/402/403), ``modified_since`` pages from cursor ``asana.since`` stand in.
+- **Increment** of a project: events since its token, 100 at a time while ``has_more``; then every touched
+  task is re-read with its stories, from the project's pages modified since the oldest event's
+  ``created_at`` (100 a page), a task they lack by its gid (a 404 or a final ``deleted`` event tombstones it,
+  ``undeleted`` revives it by the re-read); their stories 10 tasks a ``POST /batch`` (Asana counts each
+  action against its limits: fewer HTTP requests, the same quota); one batch carries the last page's token.
+  A 412 (token expired after 24 h, or never stored) re-crawls the project with the fresh token (P10). Where
+  the Events API refuses the project (400/402/403), ``modified_since`` pages from cursor ``asana.since``
+  stand in.
+- **Census**: gated by the project's ``num_tasks`` (``task_counts``, one request; see sync/engine.py), else
+  the project's task gids 100 a page.
 - **Subtasks**: what a project lists is pulled, subtasks included when they are in the project (the
   emulator lists every subtask; real Asana lists only subtasks added to the project). Subtasks that live
   only under their parent are not pulled: reaching them would cost one call per parent.
@@ -24,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from connectors.asana.client import AsanaClient, AsanaLimits, BulkPath, SyncTokenExpired
+from connectors.asana.client import MAX_BATCH_ACTIONS, AsanaClient, AsanaLimits, BulkPath, SyncTokenExpired
 from connectors.asana.events import effects_of_events
 from connectors.asana.history import STORY_FIELDS, fold_stories
 from connectors.asana.mapping import (
@@ -145,8 +150,10 @@ class AsanaConnector:
         return items[0] if items else None
 
     def census_count(self, container: ContainerIn) -> int | None:
-        """No one-request count to trust here: the id census always runs."""
-        return None
+        """A project's ``num_tasks`` (one request, ``/projects/{gid}/task_counts``); ``None`` for a section."""
+        if container.kind != ContainerKind.PROJECT:
+            return None
+        return self.client.task_count(container.external_id)
 
     def census(self, container: ContainerIn) -> set[str]:
         """Task gids of a project (or of a section), ids only."""
@@ -207,6 +214,7 @@ class AsanaConnector:
             offset = page.next_offset
 
     def _follow_events(self, project: _Project, token: str, since: str | None) -> Iterator[Batch]:
+        events: list[Mapping[str, Any]] = []
         while True:
             try:
                 page = self.client.events(project.gid, token)
@@ -220,16 +228,40 @@ class AsanaConnector:
                 log.warning("asana project %s: events refused (%s); reading by modified_since", project.gid, refused)
                 yield from self._modified_since(project, since)
                 return
-            effects = effects_of_events(page.events)
-            items, gone = self._read_tasks(list(effects.reread), project)
-            yield Batch(
-                items=tuple(items),
-                deleted_external_ids=effects.deleted + tuple(gone),
-                cursor=CursorUpdate(SYNC_CURSOR, page.sync, scope=project.gid),
-            )
+            events += page.events
             token = page.sync
             if not page.has_more:
-                return
+                break
+        # Every events page is read first, then the touched tasks at once (their last event decides).
+        effects = effects_of_events(events)
+        items, gone = self._read_changed(list(effects.reread), project, _earliest(events))
+        yield Batch(
+            items=tuple(items),
+            deleted_external_ids=effects.deleted + tuple(gone),
+            cursor=CursorUpdate(SYNC_CURSOR, token, scope=project.gid),
+        )
+
+    def _read_changed(
+        self, gids: Sequence[str], project: _Project, since: str | None
+    ) -> tuple[list[WorkItemIn], list[str]]:
+        """Touched tasks with their stories: from the project's pages modified since the oldest event (Asana's
+        own clock, 100 a page) when there are several; each one the pages lack (moved out of the project, or
+        its modified_at not moved) read by gid."""
+        if since is None or len(gids) < 2:
+            return self._read_tasks(gids, project)
+        wanted = set(gids)
+        found: dict[str, dict[str, Any]] = {}
+        offset: str | None = None
+        while True:
+            page = self.client.task_page(project.gid, TASK_FIELDS, offset, modified_since=since)
+            found |= {str(task["gid"]): task for task in page.data if str(task.get("gid")) in wanted}
+            if page.next_offset is None:
+                break
+            offset = page.next_offset
+        listed = [found[gid] for gid in gids if gid in found]
+        items, vanished = self._with_batched_histories(listed, project)
+        rest, gone = self._read_tasks([gid for gid in gids if gid not in found], project)
+        return items + rest, vanished + gone
 
     def _modified_since(self, project: _Project, since: str | None) -> Iterator[Batch]:
         if since is None:
@@ -255,10 +287,12 @@ class AsanaConnector:
         found = list(self._pool.map(read, gids))
         tasks = [task for _, task in found if task is not None]
         gone = [gid for gid, task in found if task is None]
+        if project is not None:
+            batched, vanished = self._with_batched_histories(tasks, project)
+            return batched, gone + vanished
         items: list[WorkItemIn] = []
         for task in tasks:
-            owner = project or self._project_of(task)
-            items += self._with_histories([task], owner)
+            items += self._with_histories([task], self._project_of(task))
         return items, gone
 
     def _project_of(self, task: Mapping[str, Any]) -> _Project:
@@ -273,6 +307,26 @@ class AsanaConnector:
         """Map tasks with their stories (read ``workers`` at a time, in order)."""
         stories = list(self._pool.map(lambda t: self.client.stories(str(t["gid"]), STORY_FIELDS), tasks))
         return [self._map(task, task_stories, project) for task, task_stories in zip(tasks, stories, strict=True)]
+
+    def _with_batched_histories(
+        self, tasks: Sequence[Mapping[str, Any]], project: _Project
+    ) -> tuple[list[WorkItemIn], list[str]]:
+        """Map tasks with their stories read 10 tasks a ``POST /batch`` (batches ``workers`` at a time); the
+        gids of tasks whose stories answered 404 (deleted meanwhile) come back as gone."""
+        gids = [str(task["gid"]) for task in tasks]
+        chunks = [gids[i : i + MAX_BATCH_ACTIONS] for i in range(0, len(gids), MAX_BATCH_ACTIONS)]
+        stories: dict[str, list[dict[str, Any]] | None] = {}
+        for found in self._pool.map(lambda chunk: self.client.stories_of_many(chunk, STORY_FIELDS), chunks):
+            stories |= found
+        items: list[WorkItemIn] = []
+        gone: list[str] = []
+        for task, gid in zip(tasks, gids, strict=True):
+            task_stories = stories.get(gid)
+            if task_stories is None:
+                gone.append(gid)
+            else:
+                items.append(self._map(task, task_stories, project))
+        return items, gone
 
     def _map(self, task: Mapping[str, Any], stories: list[dict[str, Any]], project: _Project) -> WorkItemIn:
         classify = self.config.classify_status
@@ -302,6 +356,14 @@ class AsanaConnector:
         """Stop the read pool and release connections."""
         self._pool.shutdown(wait=False)
         self.client.close()
+
+
+def _earliest(events: Sequence[Mapping[str, Any]]) -> str | None:
+    """The oldest ``created_at`` of the events (ISO 8601 UTC strings sort as times); ``None`` if any lacks one."""
+    moments = [event.get("created_at") for event in events]
+    if not moments or not all(isinstance(moment, str) and moment for moment in moments):
+        return None
+    return min(str(moment) for moment in moments)
 
 
 def _current_section(task: Mapping[str, Any], project: str | None) -> str | None:

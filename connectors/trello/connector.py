@@ -4,10 +4,13 @@
   newest first, 1000 per page, paged with ``before``; a card page is mapped once the action stream has
   passed its oldest card's creation second (see :mod:`connectors.trello.history`). The board's cursor (its
   newest action id) rides on its last batch.
-- Incremental pull, per board: actions ``since`` the board's cursor, then a re-read of every card they
-  touched, with the transitions of the new actions (and, for a card now done or cancelled whose closing
-  is not among them, its own recent actions, for ``resolved_at``); ``deleteCard`` (or a 404) tombstones. More than
-  ``FULL_REPULL_THRESHOLD`` touched cards re-pull the board instead (cheaper in requests).
+- Incremental pull, per board: actions ``since`` the board's cursor, then the board's card pages (1000 a
+  page, archived included), from which every touched card is mapped with the transitions of the new actions
+  (and, for a card now done or cancelled whose closing is not among them, its own recent actions, for
+  ``resolved_at``, 10 cards a ``/1/batch`` call); ``deleteCard`` tombstones. A touched card the pages
+  lack (moved to another board) is read by id (a 404 tombstones).
+- Census: a board whose card pages the pull read in full (full or incremental) reuses their ids, so the
+  card pages are read once per sync; other boards (and lists) are read by id-only pages.
 - Boards are pulled concurrently (``max_concurrency`` threads), under the rate gates of the client.
 """
 
@@ -57,7 +60,6 @@ ACTION_FILTER = ",".join(sorted(CARD_ACTIONS))
 CURSOR_NAME = "trello.action"
 PAGE_LIMIT = 1000
 CARD_ACTIONS_LIMIT = 1000
-FULL_REPULL_THRESHOLD = 500
 CARDS_PER_INCREMENTAL_BATCH = 50
 
 
@@ -126,6 +128,8 @@ class TrelloConnector:
         self.page_limit = page_limit
         self.api = api or TrelloApi(config, bulk=bulk, limits=limits)
         self._contexts: dict[str, BoardContext] = {}
+        # Card ids of each board whose card pages this connector read in full during its pull: its census.
+        self._board_ids: dict[str, set[str]] = {}
 
     # ----- account and discovery -------------------------------------------------------------------
 
@@ -182,6 +186,7 @@ class TrelloConnector:
     def pull(self, cursors: PullCursor, *, full: bool = False) -> Iterator[Batch]:
         """Every board (full) or what changed since each board's cursor; boards concurrently."""
         producers: list[Callable[[], Iterator[Batch]]] = []
+        self._board_ids.clear()
         for context in self._boards():
             cursor = None if full else cursors.get((context.board_id, CURSOR_NAME))
             producers.append(self._board_producer(context, cursor))
@@ -199,9 +204,13 @@ class TrelloConnector:
         fold = HistoryFold(context)
         before: str | None = None
         action_pages = 0
+        ids: set[str] = set()
         while True:
             page = self.api.cards_page(context.board_id, fields=CARD_FIELDS, limit=self.page_limit, before=before)
             last = len(page) < self.page_limit
+            ids.update(str(card["id"]) for card in page)
+            if last:
+                self._board_ids[context.board_id] = ids
             oldest = min((str(card["id"]) for card in page), default=None)
             if oldest is not None:
                 actions.feed_until(id_second(oldest) or 0, fold)
@@ -226,45 +235,83 @@ class TrelloConnector:
         if newest is None:
             yield Batch(pages=actions.pages)
             return
-        if len(touched) > FULL_REPULL_THRESHOLD:
-            yield from self._pull_board_full(context)
-            return
         deleted = set(fold.deleted)
-        to_read = [card_id for card_id in touched if card_id not in deleted]
-        pages = actions.pages
-        people = fold.take_people()
-        step = CARDS_PER_INCREMENTAL_BATCH
-        chunks = [to_read[i : i + step] for i in range(0, len(to_read), step)] or [[]]
-        for position, chunk in enumerate(chunks):
-            before = self.api.requests_made
-            items: list[WorkItemIn] = []
-            gone = sorted(deleted) if position == 0 else []
-            for card_id in chunk:
-                item = self._reread(card_id, fold.pop(card_id))
-                if item is None:
+        wanted = {card_id for card_id in touched if card_id not in deleted}
+        # The touched cards come from the board's card pages, which the census of the board needs anyway:
+        # the pages are read once, here, and the census reuses their ids (no card is read one at a time).
+        before = self.api.requests_made
+        found = self._board_cards(context.board_id, wanted)
+        now: dict[str, tuple[dict[str, Any], BoardContext, CardHistory]] = {}
+        gone = sorted(deleted)
+        for card_id in touched:
+            if card_id in deleted:
+                continue
+            card = found.get(card_id)
+            if card is None:  # not on this board any more (moved to another board, or deleted meanwhile)
+                try:
+                    card = self.api.card(card_id, CARD_FIELDS)
+                except NotFound:
                     gone.append(card_id)
-                else:
-                    items.append(item)
-            last = position == len(chunks) - 1
+                    continue
+            now[card_id] = (card, self._context_for(str(card.get("idBoard") or "")), fold.pop(card_id))
+        # A card now done or cancelled whose closing move is not among the new actions needs its own recent
+        # actions (for resolved_at): read 10 cards a call through /1/batch.
+        closing = [card_id for card_id, (card, ctx, recent) in now.items() if needs_closing_history(card, ctx, recent)]
+        histories = self._card_histories(closing, {card_id: now[card_id][1] for card_id in closing})
+        items: list[WorkItemIn] = []
+        for card_id, (card, card_context, recent) in now.items():
+            history = histories.get(card_id, recent)
+            if history is None:
+                gone.append(card_id)
+            else:
+                items.append(map_card(card, card_context, history))
+        step = CARDS_PER_INCREMENTAL_BATCH
+        chunks = [items[i : i + step] for i in range(0, len(items), step)] or [[]]
+        people = fold.take_people()
+        pages = actions.pages + self.api.requests_made - before
+        for position, chunk in enumerate(chunks):
+            first, last = position == 0, position == len(chunks) - 1
             yield Batch(
-                items=tuple(items),
-                people=people if position == 0 else (),
-                deleted_external_ids=tuple(gone),
+                items=tuple(chunk),
+                people=people if first else (),
+                deleted_external_ids=tuple(gone) if first else (),
                 cursor=CursorUpdate(CURSOR_NAME, newest, scope=context.board_id) if last else None,
-                pages=pages + self.api.requests_made - before,
+                pages=pages if first else 0,
             )
-            pages = 0
 
-    def _reread(self, card_id: str, recent: CardHistory) -> WorkItemIn | None:
-        """A touched card now, with the history of the new actions (its whole recent history if it closed)."""
-        try:
-            card = self.api.card(card_id, CARD_FIELDS)
-        except NotFound:
-            return None
-        context = self._context_for(str(card.get("idBoard") or ""))
-        if needs_closing_history(card, context, recent):
-            return self._map_with_card_actions(card, context)
-        return map_card(card, context, recent)
+    def _board_cards(self, board_id: str, wanted: set[str]) -> dict[str, dict[str, Any]]:
+        """The ``wanted`` cards of a board, from its card pages (archived included); the board's card ids are
+        kept for its census."""
+        cards: dict[str, dict[str, Any]] = {}
+        ids: set[str] = set()
+        before: str | None = None
+        while True:
+            page = self.api.cards_page(board_id, fields=CARD_FIELDS, limit=self.page_limit, before=before)
+            for card in page:
+                card_id = str(card["id"])
+                ids.add(card_id)
+                if card_id in wanted:
+                    cards[card_id] = card
+            if len(page) < self.page_limit:
+                self._board_ids[board_id] = ids
+                return cards
+            before = min(str(card["id"]) for card in page)
+
+    def _card_histories(
+        self, card_ids: list[str], contexts: Mapping[str, BoardContext]
+    ) -> dict[str, CardHistory | None]:
+        """Each card's history from its own newest actions (batched); ``None`` for a card that is gone."""
+        found = self.api.cards_actions(card_ids, ACTION_FILTER, CARD_ACTIONS_LIMIT) if card_ids else {}
+        histories: dict[str, CardHistory | None] = {}
+        for card_id, actions in found.items():
+            if actions is None:
+                histories[card_id] = None
+                continue
+            fold = HistoryFold(contexts[card_id])
+            for action in actions:
+                fold.add(action)
+            histories[card_id] = fold.pop(card_id)
+        return histories
 
     # ----- single items and census -----------------------------------------------------------------
 
@@ -290,7 +337,10 @@ class TrelloConnector:
         return None
 
     def census(self, container: ContainerIn) -> set[str]:
-        """Every card id of a board (or list), archived included, by id-only pages."""
+        """Every card id of a board (or list), archived included, by id-only pages; a board whose card pages
+        the pull just read in full is not read again."""
+        if container.kind != ContainerKind.LIST and (read := self._board_ids.pop(container.external_id, None)):
+            return read
         ids: set[str] = set()
         before: str | None = None
         while True:

@@ -11,6 +11,7 @@ from emulators.asana.auth import build_oauth_router
 from emulators.asana.context import AsanaContext
 from emulators.asana.errors import format_error, install_error_handlers
 from emulators.asana.ratelimits import asana_policy
+from emulators.asana.routes.batch import build_batch_router
 from emulators.asana.routes.directory import build_directory_router
 from emulators.asana.routes.events import build_event_router
 from emulators.asana.routes.projects import build_project_router
@@ -54,11 +55,12 @@ def build_context(config: EmulatorConfig) -> AsanaContext:
 def build_app(config: EmulatorConfig) -> FastAPI:
     """The Asana API 1.0 emulator under /api/1.0 (plus /-/oauth_token and the engine's /_emulator)."""
     context = build_context(config)
+    policy = asana_policy(context.settings.plan)
     app = create_emulator_app(
         context.runtime,
         title="Asana emulator",
         error_formatter=format_error,
-        rate_limit_policy=asana_policy(context.settings.plan),
+        rate_limit_policy=policy,
         path_anchors=("/api/1.0/", "/-/oauth_token"),
     )
     app.state.asana = context
@@ -73,4 +75,5 @@ def build_app(config: EmulatorConfig) -> FastAPI:
         build_webhook_router,
     ):
         app.include_router(build(context))
+    app.include_router(build_batch_router(context, policy))
     return app

@@ -18,7 +18,7 @@ from emulators.jira.paging import check_window, page_bean
 from emulators.jira.responses import json_body
 from emulators.jira.workflow import find_transition, transitions_of
 from emulators.jira.writes import apply_field_edits, apply_label_updates, create_issue, transition
-from emulators.org.model import EventKind, LinkKind
+from emulators.org.model import EventKind, ItemType, LinkKind
 
 __all__ = ["issues_router"]
 
@@ -108,8 +108,19 @@ def issues_router(ctx: JiraContext, version: int) -> APIRouter:
         return Response(status_code=204)
 
     @router.delete("/issue/{id_or_key}", status_code=204)
-    def delete(id_or_key: str) -> Response:
-        store.delete(ctx.issue(id_or_key).index, site.api_person)
+    def delete(id_or_key: str, deleteSubtasks: str = "false") -> Response:
+        item = ctx.issue(id_or_key)
+        subtasks = [
+            child.index
+            for child in store.iter_team(item.team)
+            if child.parent == item.index and child.type is ItemType.SUBTASK
+        ]
+        if subtasks and deleteSubtasks.lower() != "true":
+            # Jira refuses unless told to take the sub-tasks too (an epic's issues are kept, unlinked).
+            raise JiraApiError(400, ["Issue has subtasks. To delete them as well, set deleteSubtasks=true."])
+        for subtask in subtasks:
+            store.delete(subtask, site.api_person)
+        store.delete(item.index, site.api_person)
         return Response(status_code=204)
 
     @router.put("/issue/{id_or_key}/assignee", status_code=204)

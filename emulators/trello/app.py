@@ -13,6 +13,7 @@ from emulators.trello.context import TrelloContext
 from emulators.trello.errors import install_error_handlers, trello_error
 from emulators.trello.paths import TrailingSlashMiddleware
 from emulators.trello.ratelimit import TrelloLimits, TrelloRatePolicy
+from emulators.trello.routes_batch import batch_router
 from emulators.trello.routes_boards import board_router
 from emulators.trello.routes_cards import card_router, list_router
 from emulators.trello.routes_members import member_router, organization_router
@@ -28,11 +29,12 @@ def build_trello(config: EmulatorConfig, limits: TrelloLimits | None = None) -> 
     """The app and its Trello context (tests reach the context; the CLI only needs the app)."""
     credentials = {**DEFAULT_CREDENTIALS, **config.credentials}
     runtime = EmulatorRuntime(config, Vendor.TRELLO, webhook_profile=trello_profile(credentials["app_secret"]))
+    policy = TrelloRatePolicy(limits)
     app = create_emulator_app(
         runtime,
         title="Trello REST v1 emulator",
         error_formatter=trello_error,
-        rate_limit_policy=TrelloRatePolicy(limits),
+        rate_limit_policy=policy,
         path_anchors=("/1/",),
     )
     app.add_middleware(TrailingSlashMiddleware)
@@ -47,6 +49,7 @@ def build_trello(config: EmulatorConfig, limits: TrelloLimits | None = None) -> 
     app.include_router(card_router(ctx, auth))
     app.include_router(list_router(ctx, auth))
     app.include_router(webhook_router(ctx, auth, credentials["token"]))
+    app.include_router(batch_router(ctx, auth, policy))
     return app, ctx
 
 

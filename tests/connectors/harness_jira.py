@@ -13,7 +13,7 @@ import httpx
 
 from connectors.config import ConnectorConfig
 from emulators.config import EmulatorConfig
-from emulators.jira import PLUGIN
+from emulators.jira import build_app
 from emulators.jira.context import JiraContext
 from emulators.org.model import Item
 from emulators.server import running_server
@@ -135,9 +135,9 @@ class RunningJira:
     def delete_with_children(self, key: str, children: dict[str, list[str]], live: list[str]) -> list[str]:
         """Delete an issue's children (deepest first), then the issue, one REST call each; the deleted keys.
 
-        Jira refuses to delete an issue with sub-tasks unless told to delete them too, and keeps an epic's
-        issues (unlinked) when the epic goes; the emulator models neither yet, so the harness deletes a parent
-        only after its children, as a person doing it by hand would.
+        Jira (and the emulator) answers 400 to deleting an issue with sub-tasks unless ``deleteSubtasks=true``;
+        the harness deletes a parent only after its children, as a person doing it by hand would, so every
+        deletion is a leaf's and is seen by the connector one issue at a time.
         """
         deleted: list[str] = []
         for child in children.pop(key, []):
@@ -178,7 +178,7 @@ class JiraHarness:
     def running(self, *, seed: int, items: int, **options: Any) -> Iterator[RunningJira]:
         credentials = {"email": EMAIL, "api_token": TOKEN}
         emulator = EmulatorConfig(vendor="jira", seed=seed, items=items, credentials=dict(credentials), **options)
-        app = PLUGIN.build_app(emulator)
+        app = build_app(emulator)
         context: JiraContext = app.state.jira
         with running_server(app) as base_url, httpx.Client(base_url=base_url, auth=(EMAIL, TOKEN)) as http:
             config = ConnectorConfig(name="jira", vendor=Vendor.JIRA, base_url=base_url, credentials=credentials)

@@ -89,12 +89,13 @@ class RunningTrello:
         return sum(1 for _ in self.ctx.board_actions.newest(team, query))
 
     def minimum_full_sync_requests(self) -> int:
-        """members/me, members/me/boards, one board read each; then per board card, action and census pages."""
+        """members/me, members/me/boards, one board read each; then per board card and action pages (the
+        census reuses the card pages' ids)."""
         total = 2
         for team in range(len(self.ctx.catalog.teams)):
             cards = sum(1 for _ in self.ctx.board_cards.select(team, CardQuery(filter=CardFilter.ALL)))
             actions = self.board_action_count(team)
-            total += 1 + (cards // PAGE + 1) + (actions // PAGE + 1) + (cards // PAGE + 1)
+            total += 1 + (cards // PAGE + 1) + (actions // PAGE + 1)
         return total
 
     # ----- writes through Trello's REST API ---------------------------------------------------------

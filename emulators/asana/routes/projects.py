@@ -59,6 +59,20 @@ def build_project_router(context: AsanaContext) -> APIRouter:
     def sections(request: Request, project_gid: str) -> dict[str, object]:
         return context.page(request, slice_fetch(catalog.sections(context.project_team(project_gid))))
 
+    @router.get("/projects/{project_gid}/task_counts")
+    def task_counts(request: Request, project_gid: str) -> dict[str, object]:
+        """Every field is opt-in (Asana returns ``{}`` without opt_fields); no milestones in the emulator."""
+        team = context.project_team(project_gid)
+        store = context.runtime.store
+        wanted = {name.strip() for name in (request.query_params.get("opt_fields") or "").split(",") if name.strip()}
+        total = store.count(team)
+        counts: dict[str, int] = {"num_tasks": total, "num_milestones": 0}
+        counts |= {"num_completed_milestones": 0, "num_incomplete_milestones": 0}
+        if wanted & {"num_completed_tasks", "num_incomplete_tasks"}:
+            completed = sum(1 for item in store.iter_team(team) if catalog.is_closed(item.status_category))
+            counts |= {"num_completed_tasks": completed, "num_incomplete_tasks": total - completed}
+        return {"data": {name: value for name, value in counts.items() if name in wanted}}
+
     @router.get("/sections/{section_gid}")
     def section(request: Request, section_gid: str) -> dict[str, object]:
         ref = catalog.section(section_gid)

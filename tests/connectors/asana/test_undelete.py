@@ -69,8 +69,14 @@ class StubAsana:
     def gid_page(self, kind: str, container: str, offset: str | None) -> Page:
         return Page([{"gid": gid} for gid in sorted(self.tasks) if gid not in self.deleted], None)
 
+    def task_count(self, project: str) -> int:
+        return len(set(self.tasks) - self.deleted)
+
     def stories(self, task: str, fields: Any) -> list[dict[str, Any]]:
         return []
+
+    def stories_of_many(self, tasks: Any, fields: Any) -> dict[str, list[dict[str, Any]] | None]:
+        return {task: None if task in self.deleted else [] for task in tasks}
 
     def task(self, gid: str, fields: Any = ()) -> dict[str, Any]:
         if gid in self.deleted:

@@ -67,6 +67,34 @@ def test_sections_and_custom_fields_match_the_spec(api: httpx.Client) -> None:
     check(api, api.get(f"/custom_fields/{estimate['gid']}"))
 
 
+def test_task_counts_match_the_spec_and_the_listing(api: httpx.Client) -> None:
+    project = api.get("/projects").json()["data"][0]["gid"]
+    assert check(api, api.get(f"/projects/{project}/task_counts"))["data"] == {}  # every field is opt-in
+    fields = "num_tasks,num_completed_tasks,num_incomplete_tasks,num_milestones"
+    counts = check(api, api.get(f"/projects/{project}/task_counts", params={"opt_fields": fields}))["data"]
+    listed = api.get("/tasks", params={"project": project, "limit": 100, "opt_fields": "completed"}).json()
+    tasks = listed["data"]
+    while listed["next_page"]:
+        listed = api.get(
+            "/tasks",
+            params={
+                "project": project,
+                "limit": 100,
+                "opt_fields": "completed",
+                "offset": listed["next_page"]["offset"],
+            },
+        ).json()
+        tasks += listed["data"]
+    completed = sum(1 for task in tasks if task["completed"])
+    assert counts == {
+        "num_tasks": len(tasks),
+        "num_completed_tasks": completed,
+        "num_incomplete_tasks": len(tasks) - completed,
+        "num_milestones": 0,
+    }
+    check(api, api.get("/projects/1/task_counts", params={"opt_fields": "num_tasks"}), status=404)
+
+
 def test_task_lists_tasks_subtasks_and_stories_match_the_spec(api: httpx.Client) -> None:
     project = first_project(api)
     page = check(api, api.get("/tasks", params={"project": project, "limit": 10, "opt_fields": TASK_FIELDS}))
@@ -128,7 +156,7 @@ def test_webhooks_match_the_spec(api: httpx.Client, hook_receiver: tuple[str, Ho
         ("/projects/12", {}, 404),
     ],
 )
-def test_errors_match_the_spec(api: httpx.Client, path: str, params: dict[str, object], status: int) -> None:
+def test_errors_match_the_spec(api: httpx.Client, path: str, params: dict[str, str | int], status: int) -> None:
     body = check(api, api.get(path, params=params), status)
     assert body["errors"][0]["message"]
     assert body["errors"][0]["help"]
