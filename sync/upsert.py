@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, Table, and_, or_, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-__all__ = ["dialect_insert", "upsert_rows", "upsert_rows_returning"]
+__all__ = ["dialect_insert", "upsert_rows", "upsert_rows_returning", "write_rows"]
 
 # Rows handed to one executemany call; SQLAlchemy splits them further to fit each dialect's limits.
 _ROWS_PER_CALL = 5_000
@@ -117,6 +117,55 @@ def upsert_rows_returning(
     """As :func:`upsert_rows`, returning the ``returning`` columns of every inserted or changed row."""
     if not rows:
         return []
+    prepared, statement = _upsert_statement(
+        session, table, rows, key, version, keep_on_update, update=update, tombstone=tombstone, touch=touch
+    )
+    # One compiled statement, executed many times: SQLAlchemy batches the rows into multi-row VALUES
+    # ("insertmanyvalues") within the dialect's parameter limits. Rows skipped by the guard return nothing
+    # (DBAPI rowcounts of INSERT … ON CONFLICT differ between drivers, so RETURNING is the count).
+    with_returning = statement.returning(*(table.c[column] for column in returning))
+    changed: list[tuple[Any, ...]] = []
+    for start in range(0, len(prepared), _ROWS_PER_CALL):
+        result = session.execute(with_returning, list(prepared[start : start + _ROWS_PER_CALL]))
+        changed += [tuple(row) for row in result]
+    return changed
+
+
+def write_rows(
+    session: Session,
+    table: Table,
+    rows: Sequence[RowIn],
+    *,
+    key: Sequence[str],
+    version: Sequence[str] = (),
+    keep_on_update: Sequence[str] = (),
+    update: bool = True,
+    tombstone: str | None = None,
+    touch: Sequence[str] = (),
+) -> None:
+    """As :func:`upsert_rows` when nobody needs the count: a plain ``executemany`` without ``RETURNING``
+    (the driver runs the rows through one prepared statement; nothing is read back)."""
+    if not rows:
+        return
+    prepared, statement = _upsert_statement(
+        session, table, rows, key, version, keep_on_update, update=update, tombstone=tombstone, touch=touch
+    )
+    for start in range(0, len(prepared), _ROWS_PER_CALL):
+        session.execute(statement, list(prepared[start : start + _ROWS_PER_CALL]))
+
+
+def _upsert_statement(
+    session: Session,
+    table: Table,
+    rows: Sequence[RowIn],
+    key: Sequence[str],
+    version: Sequence[str],
+    keep_on_update: Sequence[str],
+    *,
+    update: bool,
+    tombstone: str | None,
+    touch: Sequence[str],
+) -> tuple[list[RowIn], sqlite.Insert | postgresql.Insert]:
     prepared = _latest_per_key(rows, key, version)
     columns = list(prepared[0].keys())
     dialect = session.get_bind().dialect.name
@@ -135,12 +184,4 @@ def upsert_rows_returning(
         statement = statement.on_conflict_do_update(index_elements=list(key), set_=updates, where=guard)
     else:
         statement = statement.on_conflict_do_nothing(index_elements=list(key))
-    # One compiled statement, executed many times: SQLAlchemy batches the rows into multi-row VALUES
-    # ("insertmanyvalues") within the dialect's parameter limits. Rows skipped by the guard return nothing
-    # (DBAPI rowcounts of INSERT … ON CONFLICT differ between drivers, so RETURNING is the count).
-    with_returning = statement.returning(*(table.c[column] for column in returning))
-    changed: list[tuple[Any, ...]] = []
-    for start in range(0, len(prepared), _ROWS_PER_CALL):
-        result = session.execute(with_returning, list(prepared[start : start + _ROWS_PER_CALL]))
-        changed += [tuple(row) for row in result]
-    return changed
+    return prepared, statement
