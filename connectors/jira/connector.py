@@ -54,7 +54,7 @@ class JiraConnector:
     def discover(self) -> Discovery:
         """Containers (projects, boards under them), statuses, the estimate field, people, sprints."""
         self._facts = discover_site(self.client, self.config)
-        sprints = discover_sprints(self.client, self._facts)
+        sprints = discover_sprints(self.client, self._facts, workers=self.config.max_concurrency)
         self._known_sprints |= {s.external_id for s in sprints}
         return assemble_discovery(self._facts, discover_people(self.client), sprints)
 

@@ -77,7 +77,7 @@ def count(database: Database, model: type) -> int:
 
 def stored_item(database: Database, external_id: str) -> WorkItem:
     with database.read_session() as session:
-        return session.exec(select(WorkItem).where(WorkItem.external_id == external_id)).one()[0]  # type: ignore[call-overload,no-any-return]
+        return session.exec(select(WorkItem).where(WorkItem.external_id == external_id)).one()[0]  # type: ignore[call-overload,no-any-return,arg-type]
 
 
 def test_a_batch_stores_items_with_their_details(writer: StoreWriter, database: Database) -> None:
