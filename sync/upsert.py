@@ -124,6 +124,19 @@ def upsert_rows_returning(
     # ("insertmanyvalues") within the dialect's parameter limits. Rows skipped by the guard return nothing
     # (DBAPI rowcounts of INSERT … ON CONFLICT differ between drivers, so RETURNING is the count).
     with_returning = statement.returning(*(table.c[column] for column in returning))
+    driver_rows = _driver_rows(session, table, with_returning, prepared)
+    if driver_rows is not None and not any(_reads_through_type(session, table, column) for column in returning):
+        # SQLite: the driver's prepared statement once per row, each row's RETURNING read at once.
+        sql, values = driver_rows
+        cursor = session.connection().connection.cursor()
+        try:
+            found: list[tuple[Any, ...]] = []
+            for row_values in values:
+                cursor.execute(sql, row_values)
+                found += [tuple(row) for row in cursor.fetchall()]
+            return found
+        finally:
+            cursor.close()
     changed: list[tuple[Any, ...]] = []
     for start in range(0, len(prepared), _ROWS_PER_CALL):
         result = session.execute(with_returning, list(prepared[start : start + _ROWS_PER_CALL]))
@@ -155,22 +168,41 @@ def write_rows(
     prepared, statement = _upsert_statement(
         session, table, rows, key, version, keep_on_update, update=update, tombstone=tombstone, touch=touch
     )
-    connection = session.connection()
-    dialect = connection.dialect
-    if dialect.name == "sqlite" and dialect.paramstyle == "qmark":
-        columns = list(prepared[0].keys())
-        compiled = statement.compile(dialect=dialect, column_keys=columns)
-        order = list(compiled.positiontup or ())
-        if sorted(order) == sorted(columns):
-            convert = [(column, table.c[column].type.dialect_impl(dialect).bind_processor(dialect)) for column in order]
-            values = [
-                tuple(row[column] if process is None else process(row[column]) for column, process in convert)
-                for row in prepared
-            ]
-            connection.exec_driver_sql(compiled.string, values)
-            return
+    driver_rows = _driver_rows(session, table, statement, prepared)
+    if driver_rows is not None:
+        session.connection().exec_driver_sql(*driver_rows)
+        return
     for start in range(0, len(prepared), _ROWS_PER_CALL):
         session.execute(statement, list(prepared[start : start + _ROWS_PER_CALL]))
+
+
+def _driver_rows(
+    session: Session, table: Table, statement: Any, prepared: Sequence[RowIn]
+) -> tuple[str, list[tuple[Any, ...]]] | None:
+    """On SQLite: the statement compiled once and every row as the tuple the driver takes, each value converted
+    by its column type's own bind processor (what SQLAlchemy would send, without its per-row machinery);
+    ``None`` elsewhere."""
+    dialect = session.get_bind().dialect
+    if dialect.name != "sqlite" or dialect.paramstyle != "qmark":
+        return None
+    columns = list(prepared[0].keys())
+    compiled = statement.compile(dialect=dialect, column_keys=columns)
+    order = list(compiled.positiontup or ())
+    if sorted(order) != sorted(columns):
+        return None
+    convert = [(column, table.c[column].type.dialect_impl(dialect).bind_processor(dialect)) for column in order]
+    values = [
+        tuple(row[column] if process is None else process(row[column]) for column, process in convert)
+        for row in prepared
+    ]
+    return compiled.string, values
+
+
+def _reads_through_type(session: Session, table: Table, column: str) -> bool:
+    """Whether a returned column's values need its type's result processing (then SQLAlchemy reads them)."""
+    dialect = session.get_bind().dialect
+    column_type = table.c[column].type.dialect_impl(dialect)
+    return column_type.result_processor(dialect, None) is not None
 
 
 def _upsert_statement(
