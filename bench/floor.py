@@ -1,8 +1,9 @@
 """The physical floor of a Jira full sync: a bare httpx client fetching exactly the pages the sync needs.
 
 The plan (the query, the fields and the projects) comes from Baton's own discovery, made once before timing,
-so both sides ask the emulator for the same pages: every ``search/jql`` page of 100 issues with the same
-fields and ``expand=changelog``, then the ids-only census pages of 5,000 per project. The floor parses each
+so both sides ask the emulator for the same pages: every ``search/jql`` page of 100 issues of each project
+(Baton pulls each project as its own stream) with the same fields and ``expand=changelog``, then the ids-only
+census pages of 5,000 per project. The floor parses each
 page only to find its ``nextPageToken`` and keeps nothing; it is serial (one request at a time).
 """
 
@@ -78,13 +79,18 @@ def _pages(client: httpx.Client, body: dict[str, object]) -> tuple[int, int]:
 
 def fetch_floor(url: str, plan: FloorPlan) -> FloorRun:
     """Fetch every page of the plan, serially, and discard it."""
+    from connectors.jira.mapping import search_jql
+
     auth = (CREDENTIALS["jira"]["email"], CREDENTIALS["jira"]["api_token"])
     started = time.perf_counter()
     with httpx.Client(base_url=url, auth=auth, timeout=600) as client:
         for path in DISCOVERY_GETS:
             client.get(path).raise_for_status()
-        pull = {"jql": plan.jql, "fields": list(plan.fields), "expand": "changelog", "maxResults": 100}
-        requests, issues = _pages(client, pull)
+        requests = issues = 0
+        for project in plan.project_ids:  # Baton pulls each project as its own stream (its own cursor)
+            pull = {"jql": search_jql([project]), "fields": list(plan.fields), "expand": "changelog", "maxResults": 100}
+            pages, found = _pages(client, pull)
+            requests, issues = requests + pages, issues + found
         for project in plan.project_ids:
             census, _ = _pages(client, {"jql": f"project = {project}", "fields": ["id"], "maxResults": 5000})
             requests += census

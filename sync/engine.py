@@ -26,7 +26,7 @@ from models.enums import SyncKind, SyncStatus, Vendor
 from models.tables import CONNECTIONS, CONTAINERS, ITEMS, RUNS
 from sync.connection_lease import SyncAlreadyRunning, connection_sync_lease
 from sync.health import MASS_DISAPPEARANCE, raise_health_finding
-from sync.prefetch import prefetched
+from sync.prefetch import prefetched_groups
 from sync.reconcile import record_webhook_gaps
 from sync.store import PRIMARY_KIND, StoreWriter, load_census_times, load_cursors
 
@@ -38,6 +38,7 @@ MASS_DISAPPEARANCE_SHARE = 0.5
 # An incremental sync may skip a container's id census when a one-request count matches the store, but
 # never for longer than this after the last full read of its ids (a vendor count can be off).
 CENSUS_MAX_AGE = timedelta(hours=6)
+READ_AHEAD = 4  # batches read ahead of the store, and stored together when they are waiting
 
 
 class SyncProgress(Protocol):
@@ -206,16 +207,17 @@ def _run_sync_unleased(
         if progress is not None:
             progress.on_total(connector.estimate_total() if full else None)
         cursors = {} if full else load_cursors(database, connection_id)
-        # Fetching (and mapping) the next page overlaps storing this one; two batches at most wait in memory.
-        for batch in prefetched(connector.pull(cursors, full=full)):
-            outcome = writer.apply_batch(batch)
-            report.items_seen += outcome.items_seen
-            report.items_changed += outcome.items_changed
-            report.items_deleted += outcome.items_deleted
-            report.changed_item_ids += outcome.changed_item_ids
-            report.pages += batch.pages
-            if progress is not None:
-                progress.on_batch(outcome.items_seen, batch.pages)
+        # Fetching (and mapping) the next pages overlaps storing these; the batches read ahead meanwhile (four
+        # at most wait in memory) are stored together, in one transaction with their cursors.
+        for batches in prefetched_groups(connector.pull(cursors, full=full), depth=READ_AHEAD, most=READ_AHEAD):
+            for batch, outcome in zip(batches, writer.apply_batches(batches), strict=True):
+                report.items_seen += outcome.items_seen
+                report.items_changed += outcome.items_changed
+                report.items_deleted += outcome.items_deleted
+                report.changed_item_ids += outcome.changed_item_ids
+                report.pages += batch.pages
+                if progress is not None:
+                    progress.on_batch(outcome.items_seen, batch.pages)
         if census:
             containers = _census_containers(discovery, vendor)
             _reconcile_deletions(database, writer, connector, containers, report, clock, full=full)

@@ -4,7 +4,8 @@ A sync alternates between waiting for the vendor (network, the vendor's own work
 (CPU and the database). ``prefetched(pages, depth=2)`` runs the page iterator in a thread and hands its items
 over through a bounded queue: at most ``depth`` batches wait in memory, so memory stays bounded. An exception
 raised by the iterator is raised in the consumer at the same position; a consumer that stops early (it
-raised, or broke out of the loop) stops the producer at its next hand-over.
+raised, or broke out of the loop) stops the producer at its next hand-over. ``prefetched_groups`` hands over
+what is waiting as one list, so the store can write several read-ahead batches in one transaction.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import threading
 from collections.abc import Generator, Iterable
 from typing import Generic, TypeVar
 
-__all__ = ["prefetched"]
+__all__ = ["prefetched", "prefetched_groups"]
 
 T = TypeVar("T")
 _HAND_OVER_SECONDS = 0.2
@@ -58,19 +59,34 @@ class _Prefetcher(Generic[T]):
                 close()
         self._put(_Done(None))
 
-    def items(self) -> Generator[T, None, None]:
+    def groups(self, most: int) -> Generator[list[T], None, None]:
+        """Wait for one item, then take every item already waiting (``most`` at most) with it."""
         self._thread.start()
         try:
             while True:
+                group: list[T] = []
                 message = self._queue.get()
+                while not isinstance(message, _Done):
+                    group.append(message)
+                    if len(group) >= most:
+                        break
+                    try:
+                        message = self._queue.get_nowait()
+                    except queue.Empty:
+                        break
+                if group:
+                    yield group
                 if isinstance(message, _Done):
                     if message.error is not None:
                         raise message.error
                     return
-                yield message
         finally:
             self._stopped.set()
             self._thread.join()
+
+    def items(self) -> Generator[T, None, None]:
+        for group in self.groups(1):
+            yield from group
 
 
 def prefetched(source: Iterable[T], *, depth: int = 2) -> Generator[T, None, None]:
@@ -78,3 +94,11 @@ def prefetched(source: Iterable[T], *, depth: int = 2) -> Generator[T, None, Non
     if depth < 1:
         raise ValueError("depth must be at least 1")
     return _Prefetcher(source, depth).items()
+
+
+def prefetched_groups(source: Iterable[T], *, depth: int = 4, most: int = 4) -> Generator[list[T], None, None]:
+    """As :func:`prefetched`, handing over lists: each waits for one item and takes along every item already
+    read ahead (``most`` at most), so a consumer that fell behind catches up in fewer, larger steps."""
+    if depth < 1 or most < 1:
+        raise ValueError("depth and most must be at least 1")
+    return _Prefetcher(source, depth).groups(most)

@@ -1,8 +1,9 @@
 """Writes one connection's normalised records into the store: the only writer of vendor data.
 
-Each batch is one transaction: people, sprints, items (guarded by version), and for the items that changed
-their labels, history, links and sprint memberships, then the batch's cursor. A crash mid-batch leaves the
-store at the previous batch, cursor included; a re-run converges and an identical re-run changes no row.
+Each batch (or each group of read-ahead batches) is one transaction: people, sprints, items (guarded by
+version), and for the items that changed their labels, history, links and sprint memberships, then the
+batch's cursor. A crash mid-batch leaves the store at the previous batch, cursor included; a re-run converges
+and an identical re-run changes no row.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ from models.tables import (
     SPRINTS,
     TRANSITIONS,
 )
-from sync.upsert import upsert_rows, upsert_rows_returning
+from sync.upsert import upsert_rows, upsert_rows_returning, write_rows
 
 __all__ = ["CENSUS_AT", "BatchOutcome", "StoreWriter", "ensure_connection", "load_census_times", "load_cursors"]
 
@@ -261,20 +262,29 @@ class StoreWriter:
 
     def apply_batch(self, batch: Batch) -> BatchOutcome:
         """Store one batch and advance its cursor, atomically."""
-        outcome = BatchOutcome(items_seen=len(batch.items))
+        (outcome,) = self.apply_batches([batch])
+        return outcome
+
+    def apply_batches(self, batches: Sequence[Batch]) -> list[BatchOutcome]:
+        """Store several batches, in order, and advance their cursors, in one transaction (all or none)."""
         with self.database.session() as session:
             self._load_maps(session)
-            self._upsert_people(session, batch.people)
-            self._upsert_sprints(session, batch.sprints)
-            changed = self._upsert_items(session, batch.items)
-            outcome.items_changed = len(changed)
-            outcome.changed_item_ids = sorted(changed.values())
-            self._write_item_details(session, batch.items, changed)
-            outcome.items_deleted = self._tombstone(session, batch.deleted_external_ids)
-            self._quarantine(session, batch.quarantined, recovered=[item.external_id for item in batch.items])
-            if batch.cursor is not None:
-                self._advance_cursor(session, batch.cursor)
+            outcomes = [self._apply(session, batch) for batch in batches]
             session.commit()
+        return outcomes
+
+    def _apply(self, session: Session, batch: Batch) -> BatchOutcome:
+        outcome = BatchOutcome(items_seen=len(batch.items))
+        self._upsert_people(session, batch.people)
+        self._upsert_sprints(session, batch.sprints)
+        changed = self._upsert_items(session, batch.items)
+        outcome.items_changed = len(changed)
+        outcome.changed_item_ids = sorted(changed.values())
+        self._write_item_details(session, batch.items, changed)
+        outcome.items_deleted = self._tombstone(session, batch.deleted_external_ids)
+        self._quarantine(session, batch.quarantined, recovered=[item.external_id for item in batch.items])
+        if batch.cursor is not None:
+            self._advance_cursor(session, batch.cursor)
         return outcome
 
     def mark_censused(self, container_external_ids: Sequence[str], at: datetime) -> None:
@@ -397,10 +407,10 @@ class StoreWriter:
                 for m in item.sprints
                 if m.sprint_external_id in self._sprints
             ]
-        upsert_rows(session, LABELS, labels, key=("work_item_id", "label"), update=False)
-        upsert_rows(session, TRANSITIONS, transitions, key=("work_item_id", "event_id", "field"), update=False)
-        upsert_rows(session, LINKS, links, key=("source_item_id", "target_ref", "link_type"), update=False)
-        upsert_rows(session, MEMBERSHIPS, memberships, key=("sprint_id", "work_item_id"))
+        write_rows(session, LABELS, labels, key=("work_item_id", "label"), update=False)
+        write_rows(session, TRANSITIONS, transitions, key=("work_item_id", "event_id", "field"), update=False)
+        write_rows(session, LINKS, links, key=("source_item_id", "target_ref", "link_type"), update=False)
+        write_rows(session, MEMBERSHIPS, memberships, key=("sprint_id", "work_item_id"))
 
     def _tombstone(self, session: Session, external_ids: Sequence[str]) -> int:
         if not external_ids:

@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, Table, and_, or_, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-__all__ = ["dialect_insert", "upsert_rows", "upsert_rows_returning"]
+__all__ = ["dialect_insert", "upsert_rows", "upsert_rows_returning", "write_rows"]
 
 # Rows handed to one executemany call; SQLAlchemy splits them further to fit each dialect's limits.
 _ROWS_PER_CALL = 5_000
@@ -117,6 +117,106 @@ def upsert_rows_returning(
     """As :func:`upsert_rows`, returning the ``returning`` columns of every inserted or changed row."""
     if not rows:
         return []
+    prepared, statement = _upsert_statement(
+        session, table, rows, key, version, keep_on_update, update=update, tombstone=tombstone, touch=touch
+    )
+    # One compiled statement, executed many times: SQLAlchemy batches the rows into multi-row VALUES
+    # ("insertmanyvalues") within the dialect's parameter limits. Rows skipped by the guard return nothing
+    # (DBAPI rowcounts of INSERT … ON CONFLICT differ between drivers, so RETURNING is the count).
+    with_returning = statement.returning(*(table.c[column] for column in returning))
+    driver_rows = _driver_rows(session, table, with_returning, prepared)
+    if driver_rows is not None and not any(_reads_through_type(session, table, column) for column in returning):
+        # SQLite: the driver's prepared statement once per row, each row's RETURNING read at once.
+        sql, values = driver_rows
+        cursor = session.connection().connection.cursor()
+        try:
+            found: list[tuple[Any, ...]] = []
+            for row_values in values:
+                cursor.execute(sql, row_values)
+                found += [tuple(row) for row in cursor.fetchall()]
+            return found
+        finally:
+            cursor.close()
+    changed: list[tuple[Any, ...]] = []
+    for start in range(0, len(prepared), _ROWS_PER_CALL):
+        result = session.execute(with_returning, list(prepared[start : start + _ROWS_PER_CALL]))
+        changed += [tuple(row) for row in result]
+    return changed
+
+
+def write_rows(
+    session: Session,
+    table: Table,
+    rows: Sequence[RowIn],
+    *,
+    key: Sequence[str],
+    version: Sequence[str] = (),
+    keep_on_update: Sequence[str] = (),
+    update: bool = True,
+    tombstone: str | None = None,
+    touch: Sequence[str] = (),
+) -> None:
+    """As :func:`upsert_rows` when nobody needs the count: a plain ``executemany`` without ``RETURNING``
+    (the driver runs the rows through one prepared statement; nothing is read back).
+
+    On SQLite the statement is compiled once and the rows go to the driver's ``executemany`` as tuples, each
+    value converted by its column type's own bind processor: the same values SQLAlchemy would send, without
+    its per-row parameter machinery (the bulk of a history write's CPU).
+    """
+    if not rows:
+        return
+    prepared, statement = _upsert_statement(
+        session, table, rows, key, version, keep_on_update, update=update, tombstone=tombstone, touch=touch
+    )
+    driver_rows = _driver_rows(session, table, statement, prepared)
+    if driver_rows is not None:
+        session.connection().exec_driver_sql(*driver_rows)
+        return
+    for start in range(0, len(prepared), _ROWS_PER_CALL):
+        session.execute(statement, list(prepared[start : start + _ROWS_PER_CALL]))
+
+
+def _driver_rows(
+    session: Session, table: Table, statement: Any, prepared: Sequence[RowIn]
+) -> tuple[str, list[tuple[Any, ...]]] | None:
+    """On SQLite: the statement compiled once and every row as the tuple the driver takes, each value converted
+    by its column type's own bind processor (what SQLAlchemy would send, without its per-row machinery);
+    ``None`` elsewhere."""
+    dialect = session.get_bind().dialect
+    if dialect.name != "sqlite" or dialect.paramstyle != "qmark":
+        return None
+    columns = list(prepared[0].keys())
+    compiled = statement.compile(dialect=dialect, column_keys=columns)
+    order = list(compiled.positiontup or ())
+    if sorted(order) != sorted(columns):
+        return None
+    convert = [(column, table.c[column].type.dialect_impl(dialect).bind_processor(dialect)) for column in order]
+    values = [
+        tuple(row[column] if process is None else process(row[column]) for column, process in convert)
+        for row in prepared
+    ]
+    return compiled.string, values
+
+
+def _reads_through_type(session: Session, table: Table, column: str) -> bool:
+    """Whether a returned column's values need its type's result processing (then SQLAlchemy reads them)."""
+    dialect = session.get_bind().dialect
+    column_type = table.c[column].type.dialect_impl(dialect)
+    return column_type.result_processor(dialect, None) is not None
+
+
+def _upsert_statement(
+    session: Session,
+    table: Table,
+    rows: Sequence[RowIn],
+    key: Sequence[str],
+    version: Sequence[str],
+    keep_on_update: Sequence[str],
+    *,
+    update: bool,
+    tombstone: str | None,
+    touch: Sequence[str],
+) -> tuple[list[RowIn], sqlite.Insert | postgresql.Insert]:
     prepared = _latest_per_key(rows, key, version)
     columns = list(prepared[0].keys())
     dialect = session.get_bind().dialect.name
@@ -135,12 +235,4 @@ def upsert_rows_returning(
         statement = statement.on_conflict_do_update(index_elements=list(key), set_=updates, where=guard)
     else:
         statement = statement.on_conflict_do_nothing(index_elements=list(key))
-    # One compiled statement, executed many times: SQLAlchemy batches the rows into multi-row VALUES
-    # ("insertmanyvalues") within the dialect's parameter limits. Rows skipped by the guard return nothing
-    # (DBAPI rowcounts of INSERT … ON CONFLICT differ between drivers, so RETURNING is the count).
-    with_returning = statement.returning(*(table.c[column] for column in returning))
-    changed: list[tuple[Any, ...]] = []
-    for start in range(0, len(prepared), _ROWS_PER_CALL):
-        result = session.execute(with_returning, list(prepared[start : start + _ROWS_PER_CALL]))
-        changed += [tuple(row) for row in result]
-    return changed
+    return prepared, statement

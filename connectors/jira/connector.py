@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 
 from connectors.base import PullCursor
@@ -19,6 +19,7 @@ from connectors.jira.discovery import (
 )
 from connectors.jira.mapping import epic_parent_of, map_issue, projects_jql
 from connectors.jira.pull import CURSOR_NAME, IssuePuller, complete_histories
+from connectors.jira.streams import merged_streams
 from connectors.records import Batch, ContainerIn, Discovery, WebhookDelivery, WorkItemIn
 from models.enums import ContainerKind
 
@@ -53,26 +54,42 @@ class JiraConnector:
     def discover(self) -> Discovery:
         """Containers (projects, boards under them), statuses, the estimate field, people, sprints."""
         self._facts = discover_site(self.client, self.config)
-        sprints = discover_sprints(self.client, self._facts)
+        sprints = discover_sprints(self.client, self._facts, workers=self.config.max_concurrency)
         self._known_sprints |= {s.external_id for s in sprints}
         return assemble_discovery(self._facts, discover_people(self.client), sprints)
 
     # ----- pulls ------------------------------------------------------------------------------------------
 
-    def puller(self) -> IssuePuller:
-        """A puller over this site (tests use it to reach one page at a time)."""
+    def puller(self, project_id: str | None = None) -> IssuePuller:
+        """A puller over this site, or over one project with that project's cursor (tests use it to reach one
+        page at a time)."""
         return IssuePuller(
             self.client,
             self.site(),
             page_size=self.config.page_size,
             overlap=self.config.overlap,
             known_sprints=self._known_sprints,
+            project_ids=None if project_id is None else [project_id],
+            scope="*" if project_id is None else project_id,
         )
 
     def pull(self, cursors: PullCursor, *, full: bool = False) -> Iterator[Batch]:
-        """Every issue (``full``) or those changed since the ``jira.updated`` cursor, a page per batch."""
-        cursor = None if full else cursors.get(("*", CURSOR_NAME))
-        yield from self.puller().pull(cursor)
+        """Every issue (``full``) or those changed since each project's ``jira.updated`` cursor, a page per batch.
+
+        One stream per project, up to ``max_concurrency`` of the connection read at once (while one waits for
+        Jira the others are in flight; the client's rate gate bounds the requests whatever their number); each
+        batch carries its project's cursor. A project without a cursor of its own resumes from the site-wide cursor
+        an older Baton stored (``*``), or is read in full.
+        """
+        site_wide = None if full else cursors.get(("*", CURSOR_NAME))
+        streams = [
+            self._project_stream(project_id, None if full else cursors.get((project_id, CURSOR_NAME), site_wide))
+            for project_id in self.site().project_ids
+        ]
+        yield from merged_streams(streams, workers=self.config.max_concurrency)
+
+    def _project_stream(self, project_id: str, cursor: str | None) -> Callable[[], Iterator[Batch]]:
+        return lambda: self.puller(project_id).pull(cursor)
 
     def fetch(self, external_id: str) -> WorkItemIn | None:
         """One issue now, with its whole changelog; ``None`` when it no longer exists."""

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import tzinfo
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from connectors.config import ConnectorConfig
@@ -26,7 +28,19 @@ from connectors.jira.mapping import (
 from connectors.records import ContainerIn, Discovery, PersonIn, SprintIn, StatusIn
 from models.enums import ContainerKind
 
-__all__ = ["SiteFacts", "discover_people", "discover_site", "discover_sprints"]
+__all__ = ["SiteFacts", "discover_people", "discover_site", "discover_sprints", "read_each"]
+
+T = TypeVar("T")
+
+
+def read_each(read: Callable[[str], T], keys: Sequence[str], *, workers: int) -> list[T]:
+    """``read`` of every key, in the keys' order, ``workers`` reads in flight at once (the client's rate gate
+    bounds the requests); the first failure is raised."""
+    if workers <= 1 or len(keys) <= 1:
+        return [read(key) for key in keys]
+    with ThreadPoolExecutor(max_workers=min(workers, len(keys)), thread_name_prefix="jira-discovery") as pool:
+        return list(pool.map(read, keys))
+
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +83,10 @@ def discover_site(client: JiraClient, config: ConnectorConfig) -> SiteFacts:
     projects = tuple(map_project(raw, site_url) for raw in client.projects())
     id_by_key = {p.key or "": p.external_id for p in projects}
     raw_boards = list(client.boards())
-    configs = {str(b["id"]): client.board_configuration(str(b["id"])) for b in raw_boards}
+    board_ids = [str(b["id"]) for b in raw_boards]
+    configs = dict(
+        zip(board_ids, read_each(client.board_configuration, board_ids, workers=config.max_concurrency), strict=True)
+    )
     boards = tuple(map_board(raw, site_url, id_by_key) for raw in raw_boards)
     raw_statuses = client.statuses()
     category_by_id = {str(s["id"]): str((s.get("statusCategory") or {}).get("key") or "") for s in raw_statuses}
@@ -131,11 +148,13 @@ def discover_people(client: JiraClient) -> tuple[PersonIn, ...]:
     return tuple(people.values())
 
 
-def discover_sprints(client: JiraClient, facts: SiteFacts) -> tuple[SprintIn, ...]:
-    """Every sprint of every scrum board (kanban boards have none)."""
+def discover_sprints(client: JiraClient, facts: SiteFacts, *, workers: int = 1) -> tuple[SprintIn, ...]:
+    """Every sprint of every scrum board (kanban boards have none), ``workers`` boards read at once."""
+    board_ids = list(facts.scrum_board_ids)
+    per_board = read_each(lambda board_id: list(client.sprints(board_id)), board_ids, workers=workers)
     sprints: dict[str, SprintIn] = {}
-    for board_id in facts.scrum_board_ids:
-        for raw in client.sprints(board_id):
+    for board_id, raws in zip(board_ids, per_board, strict=True):
+        for raw in raws:
             sprint = map_sprint(raw, board_id)
             sprints.setdefault(sprint.external_id, sprint)
     return tuple(sprints.values())

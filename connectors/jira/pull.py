@@ -92,7 +92,8 @@ class _Page:
 
 
 class IssuePuller:
-    """Pulls the issues of one site's projects, page by page."""
+    """Pulls the issues of one site's projects (or of ``project_ids``), page by page; its batches carry the
+    cursor of ``scope`` (``*``: the whole site, or the one project a stream pulls)."""
 
     def __init__(
         self,
@@ -102,9 +103,13 @@ class IssuePuller:
         page_size: int = SEARCH_PAGE_MAX,
         overlap: timedelta = timedelta(minutes=2),
         known_sprints: set[str] | None = None,
+        project_ids: Sequence[str] | None = None,
+        scope: str = "*",
     ) -> None:
         self.client = client
         self.facts = facts
+        self.project_ids = list(project_ids) if project_ids is not None else facts.project_ids
+        self.scope = scope
         self.page_size = min(page_size, SEARCH_PAGE_MAX)
         self.overlap = overlap
         self.known_sprints = known_sprints if known_sprints is not None else set()
@@ -121,7 +126,7 @@ class IssuePuller:
         """Batches of every issue changed since ``cursor`` (every issue when ``None``)."""
         start = parse_cursor(cursor)
         since = updated_since_clause(start, self.overlap, self.facts.time_zone) if start else None
-        jql = search_jql(self.facts.project_ids, since)
+        jql = search_jql(self.project_ids, since)
         token: str | None = None
         while True:
             try:
@@ -132,7 +137,7 @@ class IssuePuller:
                 # The token expired or Jira no longer knows it: a skip would lose issues, so crawl again, all of it.
                 self.recrawls += 1
                 log.warning("Jira refused the page token (%s); restarting as a full crawl", error)
-                jql, token = search_jql(self.facts.project_ids), None
+                jql, token = search_jql(self.project_ids), None
                 continue
             if len(self._held) >= HOLD_LIMIT:
                 self._resolve_held(batch)
@@ -155,7 +160,7 @@ class IssuePuller:
         cursor = None
         if reached is not None:
             reached = reached if start is None else max(reached, start)
-            cursor = CursorUpdate(name=CURSOR_NAME, value=reached.isoformat())
+            cursor = CursorUpdate(name=CURSOR_NAME, value=reached.isoformat(), scope=self.scope)
         return Batch(
             items=tuple(page.items),
             people=tuple(page.people.values()),

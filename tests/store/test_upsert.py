@@ -8,14 +8,14 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import Table, func, select
+from sqlalchemy import Table, func, select, text
 
 from models import Connection, WorkItem
 from models.db import Database
-from sync.upsert import upsert_rows
+from sync.upsert import upsert_rows, write_rows
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
-ITEMS: Table = WorkItem.__table__  # type: ignore[assignment]
+ITEMS: Table = WorkItem.__table__  # type: ignore[attr-defined]
 
 
 @pytest.fixture
@@ -140,3 +140,36 @@ def test_d5_concurrent_upserts_converge_on_the_max_version(database: Database, c
     at_max = sum(1 for k, item in final.items() if item.title == str(expected[k]))
     assert len(final) == keys
     assert at_max == keys
+
+
+def test_write_rows_stores_what_upsert_rows_stores_and_keeps_the_version_guard(
+    database: Database, connection_id: int
+) -> None:
+    def rows(prefix: str, minutes: int, title: str) -> list[dict[str, object]]:
+        made = [item_row(connection_id, f"{prefix}{n}", minutes=minutes + n, title=f"{title} {n}") for n in range(5)]
+        for row in made:
+            row["due"] = (T0 + timedelta(days=3)).date()
+            row["estimate"] = 2.5
+            row["resolved_at"] = None
+        return made
+
+    guard = {"key": ("connection_id", "external_id"), "version": ("source_updated_at", "source_version")}
+    with database.session() as session:
+        upsert_rows(session, ITEMS, rows("a", 10, "first"), **guard)  # type: ignore[arg-type]
+        write_rows(session, ITEMS, rows("b", 10, "first"), **guard)  # type: ignore[arg-type]
+        write_rows(session, ITEMS, rows("b", 5, "older"), **guard)  # type: ignore[arg-type]  # refused: older
+        session.commit()
+
+    def stored(prefix: str) -> list[tuple[object, ...]]:
+        with database.read_session() as session:
+            result = session.execute(  # text: the values as the database holds them, no result processing
+                text(
+                    "SELECT title, source_updated_at, raw, due, estimate, first_seen_at, resolved_at FROM work_item"
+                    " WHERE external_id LIKE :pattern ORDER BY external_id"
+                ),
+                {"pattern": f"{prefix}%"},
+            )
+            return [tuple(row) for row in result]
+
+    assert stored("b") == stored("a")
+    assert [row[0] for row in stored("b")] == [f"first {n}" for n in range(5)]

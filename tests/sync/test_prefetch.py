@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from sync.prefetch import prefetched
+from sync.prefetch import prefetched, prefetched_groups
 
 
 def test_items_arrive_in_order_and_all_of_them() -> None:
@@ -61,3 +61,34 @@ def test_a_consumer_that_stops_early_closes_the_source() -> None:
 def test_depth_must_be_positive() -> None:
     with pytest.raises(ValueError, match="depth"):
         prefetched([1], depth=0)
+
+
+def test_groups_take_along_what_is_waiting_in_order_and_at_most_most() -> None:
+    released = threading.Event()
+
+    def source() -> Iterator[int]:
+        yield 0
+        released.wait(5)
+        yield from range(1, 10)
+
+    groups = prefetched_groups(source(), depth=8, most=3)
+    assert next(groups) == [0], "the first item is handed over without waiting for more"
+    released.set()
+    rest = list(groups)
+    assert [number for group in rest for number in group] == list(range(1, 10))
+    assert all(1 <= len(group) <= 3 for group in rest)
+
+
+def test_groups_hand_over_the_items_before_an_error_then_raise_it() -> None:
+    def source() -> Iterator[int]:
+        yield 1
+        yield 2
+        raise ValueError("page 3 is broken")
+
+    groups = prefetched_groups(source(), depth=4, most=4)
+    seen = next(groups)
+    if seen == [1]:  # the second item was not read ahead yet
+        seen += next(groups)
+    assert seen == [1, 2]
+    with pytest.raises(ValueError, match="page 3 is broken"):
+        next(groups)

@@ -77,7 +77,7 @@ def count(database: Database, model: type) -> int:
 
 def stored_item(database: Database, external_id: str) -> WorkItem:
     with database.read_session() as session:
-        return session.exec(select(WorkItem).where(WorkItem.external_id == external_id)).one()[0]  # type: ignore[call-overload,no-any-return]
+        return session.exec(select(WorkItem).where(WorkItem.external_id == external_id)).one()[0]  # type: ignore[call-overload,no-any-return,arg-type]
 
 
 def test_a_batch_stores_items_with_their_details(writer: StoreWriter, database: Database) -> None:
@@ -160,7 +160,7 @@ def test_deletions_in_a_batch(writer: StoreWriter, database: Database) -> None:
 
 def test_the_cursor_only_advances_with_its_data(writer: StoreWriter, database: Database) -> None:
     writer.apply_batch(Batch(items=(item("1"),), cursor=CursorUpdate("jira.updated", "A")))
-    poisoned = item("2", title=None)  # type: ignore[arg-type]  # NOT NULL title: the transaction fails
+    poisoned = item("2", title=None)  # NOT NULL title: the transaction fails
     with pytest.raises(Exception, match=r"(?i)null"):
         writer.apply_batch(Batch(items=(poisoned,), cursor=CursorUpdate("jira.updated", "B")))
     assert load_cursors(database, writer.connection_id) == {("*", "jira.updated"): "A"}
@@ -171,3 +171,22 @@ def test_containers_get_their_parents(writer: StoreWriter, database: Database) -
     with database.read_session() as session:
         rows = {c.kind: c for c in session.exec(select(Container)).scalars()}  # type: ignore[call-overload]
     assert rows["board"].parent_id == rows["project"].id
+
+
+def test_a_group_of_batches_is_one_transaction_cursors_included(writer: StoreWriter, database: Database) -> None:
+    writer.apply_batch(Batch(items=(item("1"),), cursor=CursorUpdate("jira.updated", "A", scope="10000")))
+    poisoned = item("3", title=None)  # NOT NULL title: the transaction fails
+    group = [
+        Batch(items=(item("2"),), cursor=CursorUpdate("jira.updated", "B", scope="10000")),
+        Batch(items=(poisoned,), cursor=CursorUpdate("jira.updated", "C", scope="10001")),
+    ]
+    with pytest.raises(Exception, match=r"(?i)null"):
+        writer.apply_batches(group)
+    assert load_cursors(database, writer.connection_id) == {("10000", "jira.updated"): "A"}
+    assert count(database, WorkItem) == 1
+    outcomes = writer.apply_batches([group[0], Batch(items=(item("3"),), cursor=CursorUpdate("jira.updated", "C"))])
+    assert [o.items_changed for o in outcomes] == [1, 1]
+    assert load_cursors(database, writer.connection_id) == {
+        ("10000", "jira.updated"): "B",
+        ("*", "jira.updated"): "C",
+    }
