@@ -25,7 +25,6 @@ from pathlib import Path
 from string import Template
 from typing import IO, Annotated
 
-import httpx
 import typer
 from rich.console import Console
 
@@ -213,6 +212,8 @@ def _baton(*args: str) -> list[str]:
 
 
 def _wait_ready(url: str, children: Children, what: str) -> None:
+    import httpx
+
     deadline = time.monotonic() + READY_TIMEOUT
     with httpx.Client(timeout=5.0) as client:
         while time.monotonic() < deadline:
@@ -290,6 +291,8 @@ def _api_key(paths: DemoPaths, env: Mapping[str, str]) -> str:
 
 def _open_dashboard(dashboard: str, key: str) -> None:
     """Sign in and load the overview once: checks the dashboard answers, and draws its charts before you look."""
+    import httpx
+
     try:
         with httpx.Client(base_url=dashboard, timeout=120.0, follow_redirects=True) as client:
             client.post("sign-in", data={"api_key": key}).raise_for_status()
