@@ -23,14 +23,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from string import Template
-from typing import IO, Annotated
+from typing import IO, TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from emulators.cli import DEMO_CREDENTIALS
-from emulators.org.generator import Organisation, OrgConfig
-from emulators.org.model import Vendor
+
+if TYPE_CHECKING:
+    from emulators.org.generator import Organisation
 
 __all__ = [
     "DemoPaths",
@@ -88,6 +89,8 @@ def team_blocks(organisation: Organisation) -> str:
 
     A team of the same name in several tools owns all its containers (one team across tools).
     """
+    from emulators.org.model import Vendor
+
     containers: dict[str, list[str]] = {}
     zones: dict[str, str] = {}
     for vendor in (Vendor.JIRA, Vendor.TRELLO, Vendor.ASANA):
@@ -379,6 +382,8 @@ def _start(
         env,
         paths.log("emulators"),
     )
+    from emulators.org.generator import Organisation, OrgConfig
+
     policy = render_demo_policy(
         TEMPLATE.read_text(), urls, team_blocks(Organisation(OrgConfig(seed=seed, items=items)))
     )
