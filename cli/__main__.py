@@ -1,4 +1,4 @@
-"""`python -m cli`: the `baton` command line without building the FastAPI app first (quicker start-up)."""
+"""`python -m cli`: the `baton` command line (the same as the console script, which imports `main` lazily)."""
 
 from cli import build_cli
 
