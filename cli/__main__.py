@@ -1,4 +1,4 @@
-"""`python -m cli`: the `baton` command line (the same as the console script, which imports `main` lazily)."""
+"""`python -m cli`: the `baton` command line (as quick as the console script: `main` builds its app on first use)."""
 
 from cli import build_cli
 
