@@ -1,4 +1,4 @@
-"""`python -m cli`: the `baton` command line without building the FastAPI app first (quicker start-up)."""
+"""`python -m cli`: the `baton` command line (as quick as the console script: `main` builds its app on first use)."""
 
 from cli import build_cli
 

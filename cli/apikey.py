@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
-from api.auth.keys import create_api_key, revoke_api_key
 from cli.context import cli_context
-from models.enums import ApiKeyRole
 
-__all__ = ["apikey_app"]
+__all__ = ["RoleChoice", "apikey_app"]
+
+
+class RoleChoice(StrEnum):
+    """``--role``: models.enums.ApiKeyRole's values, spelled out here so that `--help` need not import the store
+    (models imports sqlmodel); tests/cli/test_import_hygiene.py checks the two agree."""
+
+    VIEWER = "viewer"
+    ADMIN = "admin"
+
 
 apikey_app = typer.Typer(help="Create and revoke API keys for the REST API and the dashboard.", no_args_is_help=True)
 err = Console(stderr=True)
@@ -22,8 +30,8 @@ def create(
     ctx: typer.Context,
     name: Annotated[str, typer.Option("--name", help="Who or what the key is for.")],
     role: Annotated[
-        ApiKeyRole, typer.Option("--role", help="viewer (read) or admin (read and change).")
-    ] = ApiKeyRole.VIEWER,
+        RoleChoice, typer.Option("--role", help="viewer (read) or admin (read and change).")
+    ] = RoleChoice.VIEWER,
     team: Annotated[
         list[str] | None,
         typer.Option(
@@ -33,9 +41,12 @@ def create(
     ] = None,
 ) -> None:
     """Create a key and print it as the last line (it is shown only once)."""
+    from api.auth.keys import create_api_key
+    from models.enums import ApiKeyRole
+
     database = cli_context(ctx).open_database()
     try:
-        issued = create_api_key(database, name=name, role=role, teams=team or None)
+        issued = create_api_key(database, name=name, role=ApiKeyRole(role), teams=team or None)
     except ValueError as error:
         err.print(f"[red]{error}[/red]")
         raise typer.Exit(2) from None
@@ -51,6 +62,8 @@ def create(
 @apikey_app.command("revoke")
 def revoke(ctx: typer.Context, key_id: Annotated[int, typer.Argument(help="The key's id.")]) -> None:
     """Revoke a key by id."""
+    from api.auth.keys import revoke_api_key
+
     database = cli_context(ctx).open_database()
     try:
         revoked = revoke_api_key(database, key_id)

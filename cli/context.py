@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from core.policy import Policy, PolicyError, PolicyFileMissing, load_policy_file
-from core.settings import Settings
-from models.db import Database
+if TYPE_CHECKING:
+    from core.policy import Policy
+    from core.settings import Settings
+    from models.db import Database
 
 __all__ = ["CliContext", "cli_context", "load_cli_policy"]
 
@@ -25,12 +27,16 @@ class CliContext:
     def settings(self) -> Settings:
         """The settings: environment and ``.env``, then the global options on top."""
         if self._settings is None:
+            from core.settings import Settings
+
             overrides = {"policy": self.policy} if self.policy is not None else {}
             self._settings = Settings(**overrides)  # type: ignore[arg-type]
         return self._settings
 
     def open_database(self) -> Database:
         """Connect to the store named by the settings."""
+        from models.db import Database
+
         settings = self.settings
         return Database.from_url(
             settings.database_url,
@@ -51,6 +57,8 @@ def cli_context(ctx: typer.Context) -> CliContext:
 def load_cli_policy(ctx: typer.Context) -> Policy:
     """The policy the settings name (the defaults when none is named); a missing file exits 2, an invalid one
     prints every problem with its line and column and exits 1."""
+    from core.policy import Policy, PolicyError, PolicyFileMissing, load_policy_file
+
     path = cli_context(ctx).settings.policy
     if path is None:
         return Policy()

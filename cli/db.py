@@ -5,9 +5,7 @@ from __future__ import annotations
 import typer
 from rich.console import Console
 
-import migrations
 from cli.context import cli_context
-from models.db import sqlite_file_path
 
 __all__ = ["db_app"]
 
@@ -18,6 +16,9 @@ console = Console()
 @db_app.command("upgrade")
 def upgrade(ctx: typer.Context) -> None:
     """Apply every pending migration to the store named by BATON_DATABASE_URL."""
+    import migrations
+    from models.db import sqlite_file_path
+
     context = cli_context(ctx)
     database = context.open_database()
     try:
@@ -36,6 +37,8 @@ def upgrade(ctx: typer.Context) -> None:
 @db_app.command("current")
 def current(ctx: typer.Context) -> None:
     """Print the store's migration revision and the newest one this Baton ships."""
+    import migrations
+
     database = cli_context(ctx).open_database()
     try:
         revision = migrations.current_revision(database.engine)

@@ -23,15 +23,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from string import Template
-from typing import IO, Annotated
+from typing import IO, TYPE_CHECKING, Annotated
 
-import httpx
 import typer
 from rich.console import Console
 
 from emulators.cli import DEMO_CREDENTIALS
-from emulators.org.generator import Organisation, OrgConfig
-from emulators.org.model import Vendor
+
+if TYPE_CHECKING:
+    from emulators.org.generator import Organisation
 
 __all__ = [
     "DemoPaths",
@@ -89,6 +89,8 @@ def team_blocks(organisation: Organisation) -> str:
 
     A team of the same name in several tools owns all its containers (one team across tools).
     """
+    from emulators.org.model import Vendor
+
     containers: dict[str, list[str]] = {}
     zones: dict[str, str] = {}
     for vendor in (Vendor.JIRA, Vendor.TRELLO, Vendor.ASANA):
@@ -213,6 +215,8 @@ def _baton(*args: str) -> list[str]:
 
 
 def _wait_ready(url: str, children: Children, what: str) -> None:
+    import httpx
+
     deadline = time.monotonic() + READY_TIMEOUT
     with httpx.Client(timeout=5.0) as client:
         while time.monotonic() < deadline:
@@ -302,6 +306,8 @@ def _api_key(paths: DemoPaths, env: Mapping[str, str], started: float) -> str:
 
 def _open_dashboard(dashboard: str, key: str) -> None:
     """Sign in and load the overview once: checks the dashboard answers, and draws its charts before you look."""
+    import httpx
+
     try:
         with httpx.Client(base_url=dashboard, timeout=120.0, follow_redirects=True) as client:
             client.post("sign-in", data={"api_key": key}).raise_for_status()
@@ -389,6 +395,8 @@ def _start(
         env,
         paths.log("emulators"),
     )
+    from emulators.org.generator import Organisation, OrgConfig
+
     policy = render_demo_policy(
         TEMPLATE.read_text(), urls, team_blocks(Organisation(OrgConfig(seed=seed, items=items)))
     )

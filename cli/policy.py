@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from cli.context import cli_context
-from core.policy import LoadedPolicy, PolicyError, PolicyFileMissing, load_policy_file, policy_json_schema
+
+if TYPE_CHECKING:
+    from core.policy import LoadedPolicy
 
 __all__ = ["policy_app"]
 
@@ -26,6 +28,8 @@ def schema(
     ] = None,
 ) -> None:
     """Print the policy file's JSON Schema (for editors, e.g. VS Code's YAML extension)."""
+    from core.policy import policy_json_schema
+
     text = json.dumps(policy_json_schema(), indent=2, ensure_ascii=False) + "\n"
     if output is None:
         typer.echo(text, nl=False)
@@ -59,6 +63,8 @@ def check(
     ] = None,
 ) -> None:
     """Check a policy file: print "policy OK" and a summary, or every problem as file:line:column: message."""
+    from core.policy import PolicyError, PolicyFileMissing, load_policy_file
+
     path = file if file is not None else cli_context(ctx).settings.policy
     if path is None:
         typer.echo("No policy file: pass FILE, or set --policy / BATON_POLICY.", err=True)

@@ -18,10 +18,6 @@ import typer
 
 from cli.context import cli_context, load_cli_policy
 from core.timeutil import utc_now
-from reporting.build import UnknownTeamError, build_report
-from reporting.delivery import deliver_report
-from reporting.nightly import report_link, today_in_policy_zone
-from reporting.store import render_all, store_report
 
 __all__ = ["report_command"]
 
@@ -63,6 +59,11 @@ def report_command(
     ] = False,
 ) -> None:
     """Build the hygiene report, store it (one per date and team), then print it or write it to a file."""
+    from reporting.build import UnknownTeamError, build_report
+    from reporting.delivery import deliver_report
+    from reporting.nightly import report_link, today_in_policy_zone
+    from reporting.store import render_all, store_report
+
     policy = load_cli_policy(ctx)
     try:
         day = date.fromisoformat(report_date) if report_date is not None else today_in_policy_zone(policy, utc_now)

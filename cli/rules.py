@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from cli.context import cli_context, load_cli_policy
-from core.policy import RuleId, RuleSettings
 from core.timeutil import as_utc, utc_now
-from sync.rules.evaluate import EvaluationSummary, run_sweep
-from sync.rules.registry import RULES
+
+if TYPE_CHECKING:
+    from core.policy import RuleId, RuleSettings
+    from sync.rules.evaluate import EvaluationSummary
 
 __all__ = ["describe_thresholds", "rules_app"]
 
@@ -54,6 +55,8 @@ def describe_thresholds(settings: RuleSettings) -> str:
 @rules_app.command("list")
 def list_rules(ctx: typer.Context) -> None:
     """Every rule: id, name, on/off, severity, the thresholds in force and what it checks."""
+    from sync.rules.registry import RULES
+
     policy = load_cli_policy(ctx)
     table = Table(title="Baton rules", show_lines=True)
     for column in ("id", "rule", "on", "severity", "thresholds in force", "explanation"):
@@ -72,6 +75,8 @@ def list_rules(ctx: typer.Context) -> None:
 
 
 def _parse_rules(values: list[str] | None) -> list[RuleId] | None:
+    from core.policy import RuleId
+
     if not values:
         return None
     parsed = []
@@ -87,6 +92,9 @@ def _parse_rules(values: list[str] | None) -> list[RuleId] | None:
 
 def print_summary(summary: EvaluationSummary, scope: str) -> None:
     """The Rich table of a run: per rule, findings firing, opened, refreshed, resolved."""
+    from core.policy import RuleId
+    from sync.rules.registry import RULES
+
     table = Table(title=f"Rules run ({scope}): {summary.items} items in {summary.seconds:.1f} s")
     for column in ("rule", "name", "firing", "opened", "refreshed", "resolved"):
         table.add_column(column, justify="left" if column in ("rule", "name") else "right")
@@ -113,6 +121,8 @@ def run_rules(
     ] = None,
 ) -> None:
     """Evaluate the rules over the store: open new findings, refresh those still firing, resolve the rest."""
+    from sync.rules.evaluate import run_sweep
+
     policy = load_cli_policy(ctx)
     if team is not None and team not in policy.teams:
         typer.echo(

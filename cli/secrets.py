@@ -5,10 +5,7 @@ from __future__ import annotations
 import typer
 from rich.console import Console
 
-from api.lifecycle import build_secret_box
 from cli.context import cli_context
-from core.crypto import InvalidToken, generate_key
-from sync.secrets import rotate_stored_secrets
 
 __all__ = ["secrets_app"]
 
@@ -19,12 +16,18 @@ console = Console(stderr=True)
 @secrets_app.command("new-key")
 def new_key() -> None:
     """Print a new key: put it first in BATON_SECRET_KEYS (keep the old ones after it), then rotate."""
+    from core.crypto import generate_key
+
     typer.echo(generate_key())
 
 
 @secrets_app.command("rotate")
 def rotate(ctx: typer.Context) -> None:
     """Re-encrypt every stored secret with the first key of BATON_SECRET_KEYS (old keys may then be dropped)."""
+    from api.lifecycle import build_secret_box
+    from core.crypto import InvalidToken
+    from sync.secrets import rotate_stored_secrets
+
     context = cli_context(ctx)
     database = context.open_database()
     try:

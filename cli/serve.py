@@ -6,10 +6,8 @@ import os
 from typing import Annotated
 
 import typer
-import uvicorn
 from rich.console import Console
 
-import migrations
 from cli.context import cli_context
 
 __all__ = ["serve"]
@@ -34,6 +32,10 @@ def serve(
     ] = True,
 ) -> None:
     """Serve Baton over HTTP."""
+    import uvicorn
+
+    import migrations
+
     context = cli_context(ctx)
     settings = context.settings
     if migrate and settings.dialect == "sqlite":

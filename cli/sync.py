@@ -5,21 +5,15 @@ from __future__ import annotations
 import os
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from cli.context import cli_context
-from cli.sync_progress import RichSyncProgress, summary_table
-from connectors.factory import build_connector
-from core.policy import PolicyError, load_policy
-from core.policy.connections import CredentialsError
-from models.enums import SyncStatus, Vendor
-from sync.connections import sync_connections_from_policy
-from sync.engine import SyncReport, run_sync
-from sync.policy_bridge import connector_config_for
-from sync.rules.on_change import evaluate_changed
+
+if TYPE_CHECKING:
+    from sync.engine import SyncReport
 
 __all__ = ["sync_command"]
 
@@ -35,6 +29,16 @@ def sync_command(
     ] = 4,
 ) -> None:
     """Pull Jira, Trello and Asana into the store (incremental by default), then reconcile deletions."""
+    from cli.sync_progress import RichSyncProgress, summary_table
+    from connectors.factory import build_connector
+    from core.policy import PolicyError, load_policy
+    from core.policy.connections import CredentialsError
+    from models.enums import SyncStatus, Vendor
+    from sync.connections import sync_connections_from_policy
+    from sync.engine import run_sync
+    from sync.policy_bridge import connector_config_for
+    from sync.rules.on_change import evaluate_changed
+
     context = cli_context(ctx)
     if context.settings.policy is None:
         console.print("[red]No policy file:[/] pass --policy FILE or set BATON_POLICY (see docs/policy.md).")

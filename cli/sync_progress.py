@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import (
@@ -22,7 +23,8 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from sync.engine import SyncReport
+if TYPE_CHECKING:
+    from sync.engine import SyncReport
 
 __all__ = ["LINE_EVERY_SECONDS", "RichSyncProgress", "status_line", "summary_table"]
 

@@ -7,36 +7,21 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import func, select
 
-from api.lifecycle import build_secret_box
 from cli.context import CliContext, cli_context
-from connectors.errors import ConnectorError
-from core.crypto import SecretBox
-from core.policy import Policy, PolicyError, load_policy
 from core.timeutil import utc_now
-from models.db import Database
-from models.tables import CONNECTIONS, WEBHOOK_EVENTS
-from sync.connections import sync_connections_from_policy
-from sync.connector_pool import ConnectorPool
-from sync.inbox import InboxProcessor, replay_dead_letters
-from sync.policy_bridge import connector_config_for
-from sync.rules.on_change import changed_items_hook
-from sync.webhook_registration import (
-    HookState,
-    RegistrationError,
-    RegistrationTarget,
-    list_webhooks,
-    register_webhooks,
-    registration_target,
-    unregister_webhooks,
-)
-from sync.webhook_vendors import VendorHooks, vendor_hooks_for
+
+if TYPE_CHECKING:
+    from core.crypto import SecretBox
+    from core.policy import Policy
+    from models.db import Database
+    from sync.webhook_registration import RegistrationTarget
+    from sync.webhook_vendors import VendorHooks
 
 __all__ = ["webhooks_app"]
 
@@ -53,6 +38,8 @@ ConnectionOpt = Annotated[
 
 
 def _load_policy(context: CliContext) -> Policy:
+    from core.policy import PolicyError, load_policy
+
     if context.settings.policy is None:
         console.print("[red]No policy file:[/] pass --policy FILE or set BATON_POLICY.")
         raise typer.Exit(2)
@@ -78,6 +65,10 @@ def _registration(
     ctx: typer.Context, chosen: list[str] | None, *, require_secret: bool = True
 ) -> Iterator[_Registration]:
     """The store, the secret box and a registration target per chosen connection (exit 2 on bad input)."""
+    from api.lifecycle import build_secret_box
+    from sync.connections import sync_connections_from_policy
+    from sync.webhook_registration import RegistrationError, registration_target
+
     context = cli_context(ctx)
     policy = _load_policy(context)
     names = chosen or [c.name for c in policy.connections if c.enabled]
@@ -110,6 +101,9 @@ def _registration(
 
 @contextmanager
 def _hooks_of(policy: Policy, target: RegistrationTarget) -> Iterator[VendorHooks]:
+    from sync.policy_bridge import connector_config_for
+    from sync.webhook_vendors import vendor_hooks_for
+
     config, _ = connector_config_for(policy, target.name, os.environ)
     hooks = vendor_hooks_for(config)
     try:
@@ -125,6 +119,9 @@ def register(ctx: typer.Context, connection: ConnectionOpt = None) -> None:
     Jira: one admin webhook per site, signed with the connection's webhook_secret. Trello: one per open board.
     Asana: one per project; `baton serve` must be reachable at BATON_PUBLIC_URL to answer the handshake.
     """
+    from connectors.errors import ConnectorError
+    from sync.webhook_registration import register_webhooks
+
     failed = 0
     table = Table(title="webhook registration")
     for column in ("connection", "resource", "name", "outcome", "detail"):
@@ -152,6 +149,9 @@ def register(ctx: typer.Context, connection: ConnectionOpt = None) -> None:
 @webhooks_app.command("list")
 def list_command(ctx: typer.Context, connection: ConnectionOpt = None) -> None:
     """Baton's webhooks as the vendor and the store see them; orphans (one side only) are marked."""
+    from connectors.errors import ConnectorError
+    from sync.webhook_registration import HookState, list_webhooks
+
     table = Table(title="webhooks")
     for column in ("connection", "resource", "vendor id", "callback", "state", "active at vendor"):
         table.add_column(column)
@@ -181,6 +181,9 @@ def list_command(ctx: typer.Context, connection: ConnectionOpt = None) -> None:
 @webhooks_app.command("unregister")
 def unregister(ctx: typer.Context, connection: ConnectionOpt = None) -> None:
     """Delete Baton's webhooks at the vendors and the stored subscriptions."""
+    from connectors.errors import ConnectorError
+    from sync.webhook_registration import unregister_webhooks
+
     failed = False
     with _registration(ctx, connection, require_secret=False) as setup:
         for target in setup.targets:
@@ -201,6 +204,10 @@ def unregister(ctx: typer.Context, connection: ConnectionOpt = None) -> None:
 @webhooks_app.command("status")
 def status(ctx: typer.Context) -> None:
     """Inbox rows per connection and status, with the oldest pending delivery."""
+    from sqlalchemy import func, select
+
+    from models.tables import CONNECTIONS, WEBHOOK_EVENTS
+
     database = cli_context(ctx).open_database()
     try:
         with database.read_session() as session:
@@ -231,6 +238,8 @@ def replay(
     event_id: Annotated[list[int] | None, typer.Option("--id", help="Only these inbox ids (repeatable).")] = None,
 ) -> None:
     """Put dead-lettered deliveries back in the queue (after fixing what made them fail)."""
+    from sync.inbox import replay_dead_letters
+
     database = cli_context(ctx).open_database()
     try:
         count = replay_dead_letters(database, now=utc_now(), event_ids=event_id)
@@ -242,6 +251,10 @@ def replay(
 @webhooks_app.command("process")
 def process(ctx: typer.Context) -> None:
     """Process every due delivery now (what `baton serve` does continuously), then exit."""
+    from sync.connector_pool import ConnectorPool
+    from sync.inbox import InboxProcessor
+    from sync.rules.on_change import changed_items_hook
+
     context = cli_context(ctx)
     policy = _load_policy(context)
     database = context.open_database()

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 
-from api.lifecycle import running_state
 from cli.context import cli_context
-from core.settings import Settings
-from core.timeutil import utc_now
+
+if TYPE_CHECKING:
+    from core.settings import Settings
 
 __all__ = ["worker"]
 
@@ -26,6 +27,9 @@ console = Console(stderr=True)
 
 async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
     """Run the scheduler, the inbox worker and the policy refresh until ``stop`` is set."""
+    from api.lifecycle import running_state
+    from core.timeutil import utc_now
+
     async with running_state(settings, None, receivers=None, clock=utc_now):
         await stop.wait()
 

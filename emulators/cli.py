@@ -6,15 +6,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from emulators.config import DEFAULT_JIRA_SITE, EmulatorConfig, default_now
 from emulators.faults import FaultSpecError, parse_fault_spec
-from emulators.policy import RunningVendor, write_policy
-from emulators.registry import VendorPlugin, get_vendor
-from emulators.server import ServedApp, serve_forever
+
+if TYPE_CHECKING:
+    from emulators.policy import RunningVendor
+    from emulators.registry import VendorPlugin
+    from emulators.server import ServedApp
 
 __all__ = ["DEMO_CREDENTIALS", "Options", "build_served", "emulate_app"]
 
@@ -81,6 +83,9 @@ class Options:
 
 def build_served(vendor_ports: list[tuple[str, int]], options: Options) -> tuple[list[ServedApp], list[RunningVendor]]:
     """Build the apps to serve and the connections to write; plugins come from the registry."""
+    from emulators.policy import RunningVendor
+    from emulators.server import ServedApp
+
     now = options.now or default_now()
     ports = dict(vendor_ports)
     jira_site = options.jira_site or (
@@ -119,6 +124,8 @@ def build_served(vendor_ports: list[tuple[str, int]], options: Options) -> tuple
 
 
 def _plugin(name: str) -> VendorPlugin:
+    from emulators.registry import get_vendor
+
     try:
         return get_vendor(name)
     except KeyError as error:
@@ -127,6 +134,9 @@ def _plugin(name: str) -> VendorPlugin:
 
 
 def _run(vendor_ports: list[tuple[str, int]], options: Options) -> None:
+    from emulators.policy import write_policy
+    from emulators.server import serve_forever
+
     served, running = build_served(vendor_ports, options)
     if options.write_policy is not None:
         write_policy(options.write_policy, running)

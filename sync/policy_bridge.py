@@ -8,7 +8,6 @@ from typing import Any
 
 from sqlalchemy import update
 
-from connectors.asana.client import PLAN_REQUESTS_PER_MINUTE
 from connectors.config import ConnectorConfig
 from connectors.records import ContainerIn, Discovery
 from core.policy import Policy
@@ -81,6 +80,8 @@ class PolicyBridge:
 def _requests_per_minute(connection: object) -> int | None:
     """The vendor rate limit the policy implies: an Asana connection's plan."""
     if isinstance(connection, AsanaConnection):
+        from connectors.asana.client import PLAN_REQUESTS_PER_MINUTE  # imports the Asana SDK: only when needed
+
         return PLAN_REQUESTS_PER_MINUTE[str(connection.plan)]
     return None
 

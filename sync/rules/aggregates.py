@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import numpy as np
 from sqlalchemy import func, or_, select
 
 from core.policy import Policy, RuleId
@@ -313,6 +312,8 @@ def _candidate_pairs(
     database: Database, organisation: Organisation, containers: Collection[int] | None
 ) -> set[tuple[int, int]]:
     """Pairs of open items whose normalised titles share a blocking key (near-linear: hashes sorted once)."""
+    import numpy as np  # only this rule needs it; `baton` commands that never get here start without it
+
     hashes = array("q")
     owners = array("q")
     where: list[Any] = [ITEMS.c.status_category.not_in(_CLOSED)]
