@@ -19,7 +19,7 @@ from connectors.jira.discovery import (
 )
 from connectors.jira.mapping import epic_parent_of, map_issue, projects_jql
 from connectors.jira.pull import CURSOR_NAME, IssuePuller, complete_histories
-from connectors.jira.streams import merged_streams
+from connectors.jira.streams import merged_streams, project_streams_pay_off
 from connectors.records import Batch, ContainerIn, Discovery, WebhookDelivery, WorkItemIn
 from models.enums import ContainerKind
 
@@ -34,6 +34,7 @@ class JiraConnector:
         self.client = client or JiraClient(config)
         self._facts: SiteFacts | None = None
         self._known_sprints: set[str] = set()
+        self._estimated_total: int | None = None  # from estimate_total(), which a full sync asks first
 
     # ----- discovery --------------------------------------------------------------------------------------
 
@@ -76,15 +77,22 @@ class JiraConnector:
     def pull(self, cursors: PullCursor, *, full: bool = False) -> Iterator[Batch]:
         """Every issue (``full``) or those changed since each project's ``jira.updated`` cursor, a page per batch.
 
-        One stream per project, up to ``max_concurrency`` of the connection read at once (while one waits for
+        A full pull of a small site (see :func:`project_streams_pay_off`) reads one site-wide stream. Otherwise:
+        one stream per project, up to ``max_concurrency`` of the connection read at once (while one waits for
         Jira the others are in flight; the client's rate gate bounds the requests whatever their number); each
         batch carries its project's cursor. A project without a cursor of its own resumes from the site-wide cursor
         an older Baton stored (``*``), or is read in full.
         """
+        project_ids = self.site().project_ids
+        if full and len(project_ids) > 1 and self._estimated_total is None:
+            self.estimate_total()  # one request; a sync with progress has asked already
+        if full and not project_streams_pay_off(len(project_ids), self._estimated_total, self.config.page_size):
+            yield from self.puller().pull(None)  # a small site: one stream reads the fewest pages
+            return
         site_wide = None if full else cursors.get(("*", CURSOR_NAME))
         streams = [
             self._project_stream(project_id, None if full else cursors.get((project_id, CURSOR_NAME), site_wide))
-            for project_id in self.site().project_ids
+            for project_id in project_ids
         ]
         yield from merged_streams(streams, workers=self.config.max_concurrency)
 
@@ -125,7 +133,8 @@ class JiraConnector:
 
     def estimate_total(self) -> int | None:
         """Jira's approximate count of the issues a full pull reads."""
-        return self.client.approximate_count(projects_jql(self.site().project_ids))
+        self._estimated_total = self.client.approximate_count(projects_jql(self.site().project_ids))
+        return self._estimated_total
 
     @property
     def requests_made(self) -> int:

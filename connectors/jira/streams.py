@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Generic, TypeVar
 
-__all__ = ["merged_streams"]
+__all__ = ["merged_streams", "project_streams_pay_off"]
 
 T = TypeVar("T")
 _HAND_OVER_SECONDS = 0.05
@@ -89,3 +89,22 @@ def merged_streams(streams: list[Callable[[], Iterator[T]]], *, workers: int, ba
             yield from stream()
         return
     yield from _Streams(streams, workers, backlog).batches()
+
+
+# A full sync may read at most this share of pages more than the minimum (issue #5: 5 %).
+EXTRA_PAGE_SHARE = 0.05
+
+
+def project_streams_pay_off(projects: int, estimated_items: int | None, page_size: int) -> bool:
+    """Whether a full pull should read one stream per project rather than one site-wide stream.
+
+    Each project's stream ends on a part-filled page, so per-project streams cost up to ``projects - 1`` pages more
+    than the minimum ``ceil(items / page_size)``; they are worth it (concurrency) only while that stays within
+    EXTRA_PAGE_SHARE of the minimum. Without an estimate the streams are used (the caller asked for no count).
+    """
+    if projects <= 1:
+        return False
+    if estimated_items is None:
+        return True
+    minimum_pages = -(-estimated_items // page_size)
+    return projects - 1 <= EXTRA_PAGE_SHARE * minimum_pages

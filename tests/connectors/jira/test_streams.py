@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from connectors.jira.streams import merged_streams
+from connectors.jira.streams import merged_streams, project_streams_pay_off
 
 
 def stream(name: str, count: int, started: list[str] | None = None) -> Callable[[], Iterator[tuple[str, int]]]:
@@ -61,3 +61,19 @@ def test_a_failing_stream_stops_the_merge_with_its_error() -> None:
     with pytest.raises(ValueError, match="project 10001 refused"):
         list(merged_streams([endless, broken], workers=2, backlog=1))
     assert endless_closed.wait(5), "the other stream was not stopped"
+
+
+@pytest.mark.parametrize(
+    ("projects", "items", "expected"),
+    [
+        (1, 100_000, False),  # one project: nothing to overlap
+        (6, 2_000, False),  # 20 pages: 5 part-filled pages would be 25 % more
+        (6, 10_000, True),  # 100 pages: 5 more is exactly 5 %
+        (6, 9_900, False),
+        (6, None, True),  # no estimate asked for
+    ],
+)
+def test_project_streams_are_used_only_while_their_extra_pages_stay_within_five_percent(
+    projects: int, items: int | None, expected: bool
+) -> None:
+    assert project_streams_pay_off(projects, items, 100) is expected
