@@ -7,6 +7,11 @@ the WAL sync on SQLite; a round trip and a commit on PostgreSQL) is paid once pe
 delivery; alone, a delivery is committed at once. When a batch fails, its deliveries are retried one per
 transaction, so a delivery the store refuses fails alone and the others are stored (when the store is
 unavailable instead, every delivery of the batch gets the error at once: 503, the vendors retry).
+
+The writer thread keeps one connection while it runs (no pool checkout, and on PostgreSQL no pre-ping round
+trip, per batch) and gives it back when it exits idle. A kept connection found dead (the server restarted)
+is replaced once, as the pool's pre-ping would have done, and the batch is retried on the new one: the
+insert is idempotent, so a batch whose COMMIT did land before the connection died is stored once either way.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from api.webhooks.inbox import InboxKey, inbox_rows, insert_inbox_rows, row_key
@@ -67,6 +73,7 @@ class InboxCommitter:
         self._queue: queue.SimpleQueue[_Pending] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
+        self._connection: Connection | None = None  # the writer thread's own, while it runs
 
     async def store(
         self, *, source: str, connection_id: int, deliveries: Sequence[WebhookDelivery], body: bytes, now: datetime
@@ -91,6 +98,7 @@ class InboxCommitter:
             except queue.Empty:
                 with self._lock:
                     if self._queue.empty():
+                        self._close_connection()
                         self._thread = None
                         return
                 continue
@@ -122,10 +130,32 @@ class InboxCommitter:
             _resolve(pending, len(mine))
 
     def _insert(self, rows: list[dict[str, Any]]) -> set[InboxKey]:
-        with self.database.session() as session:
-            new = insert_inbox_rows(session, rows)
-            session.commit()
-        return new
+        kept = self._connection is not None
+        try:
+            return self._insert_on(self._open_connection(), rows)
+        except DBAPIError as error:
+            if not (kept and error.connection_invalidated):
+                raise
+        return self._insert_on(self._open_connection(), rows)  # the kept connection had died: once more
+
+    def _insert_on(self, connection: Connection, rows: list[dict[str, Any]]) -> set[InboxKey]:
+        try:
+            with connection.begin():  # COMMIT on leaving, ROLLBACK on an error
+                return insert_inbox_rows(connection, rows)
+        except BaseException:
+            self._close_connection()  # errors are rare: the next batch starts on a fresh connection
+            raise
+
+    def _open_connection(self) -> Connection:
+        if self._connection is None:
+            self._connection = self.database.engine.connect()
+        return self._connection
+
+    def _close_connection(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            with contextlib.suppress(Exception):  # a dead connection may fail to close: it is dropped either way
+                connection.close()
 
 
 _committers: weakref.WeakKeyDictionary[Database, InboxCommitter] = weakref.WeakKeyDictionary()

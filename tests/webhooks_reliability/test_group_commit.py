@@ -74,3 +74,18 @@ def test_the_writer_thread_exits_when_idle_and_restarts(database: Database, idle
     asyncio.run(asyncio.sleep(0.2))
     assert committer._thread is None
     assert asyncio.run(store_many(committer, [connection_id], ["d2"])) == [1]
+
+
+def test_a_kept_connection_that_died_is_replaced_and_the_batch_stored(database: Database) -> None:
+    """The writer keeps its connection between batches (no pre-ping): one that died while kept (here closed
+    behind SQLAlchemy's back, as a server restart would) is replaced and the batch is stored, not refused."""
+    connection_id = ensure_connection(database, name="jira", vendor="jira", base_url="https://x.test")
+    committer = InboxCommitter(database, idle_seconds=30)
+    assert asyncio.run(store_many(committer, [connection_id], ["d1"])) == [1]
+    kept = committer._connection
+    assert kept is not None
+    kept.connection.dbapi_connection.close()  # type: ignore[union-attr]
+    assert asyncio.run(store_many(committer, [connection_id], ["d2"])) == [1]
+    assert committer._connection is not None and committer._connection is not kept
+    assert asyncio.run(store_many(committer, [connection_id, connection_id], ["d3", "d1"])) == [1, 0]
+    assert inbox_count(database) == 3
