@@ -9,9 +9,10 @@ transaction, so a delivery the store refuses fails alone and the others are stor
 unavailable instead, every delivery of the batch gets the error at once: 503, the vendors retry).
 
 The writer thread keeps one connection while it runs (no pool checkout, and on PostgreSQL no pre-ping round
-trip, per batch) and gives it back when it exits idle. A kept connection found dead (the server restarted)
-is replaced once, as the pool's pre-ping would have done, and the batch is retried on the new one: the
-insert is idempotent, so a batch whose COMMIT did land before the connection died is stored once either way.
+trip, per batch) and gives it back when it exits idle. When a kept connection fails (a server restart drops
+it) other than by refusing a value, the batch is tried once more on a fresh connection, as the pool's
+pre-ping would have done: the insert is idempotent, so a batch whose COMMIT did land before the connection
+died is stored once either way.
 """
 
 from __future__ import annotations
@@ -59,6 +60,14 @@ def _resolve(pending: _Pending, result: int | BaseException) -> None:
 def _refused_a_value(error: Exception) -> bool:
     """Whether the store refused a row (bad data, a constraint), as opposed to being unavailable."""
     return isinstance(error, DBAPIError) and not isinstance(error, OperationalError | InterfaceError)
+
+
+def _one_statement_commits(connection: Connection, rows: list[dict[str, Any]]) -> bool:
+    """Whether to send the batch as a lone INSERT outside a transaction block (PostgreSQL, one statement's worth
+    of rows): the server runs it as a transaction of its own and answers only after its COMMIT, so the batch
+    costs one round trip instead of three (BEGIN, INSERT … RETURNING, COMMIT), and it is as atomic. SQLite
+    runs in process, where BEGIN and COMMIT cost no round trip."""
+    return connection.dialect.name == "postgresql" and len(rows) <= connection.dialect.insertmanyvalues_page_size
 
 
 class InboxCommitter:
@@ -133,14 +142,21 @@ class InboxCommitter:
         kept = self._connection is not None
         try:
             return self._insert_on(self._open_connection(), rows)
-        except DBAPIError as error:
-            if not (kept and error.connection_invalidated):
+        except Exception as error:
+            lost = isinstance(error, DBAPIError) and error.connection_invalidated
+            if not kept or (_refused_a_value(error) and not lost):
                 raise
-        return self._insert_on(self._open_connection(), rows)  # the kept connection had died: once more
+        # The kept connection failed (a server restart drops it): once more on a fresh one, as pre-ping would.
+        return self._insert_on(self._open_connection(), rows)
 
     def _insert_on(self, connection: Connection, rows: list[dict[str, Any]]) -> set[InboxKey]:
         try:
-            with connection.begin():  # COMMIT on leaving, ROLLBACK on an error
+            if connection.dialect.name == "postgresql":  # a client-side setting: no round trip
+                alone = _one_statement_commits(connection, rows)
+                connection.execution_options(
+                    isolation_level="AUTOCOMMIT" if alone else connection.default_isolation_level
+                )
+            with connection.begin():  # COMMIT on leaving, ROLLBACK on an error (no-ops under AUTOCOMMIT)
                 return insert_inbox_rows(connection, rows)
         except BaseException:
             self._close_connection()  # errors are rare: the next batch starts on a fresh connection
