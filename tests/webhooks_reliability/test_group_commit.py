@@ -24,7 +24,7 @@ def inbox_count(database: Database) -> int:
         return int(session.execute(select(func.count()).select_from(WEBHOOK_EVENTS)).scalar_one())
 
 
-async def store_many(committer: InboxCommitter, connection_ids: list[int], ids: list[str]) -> list[int | Exception]:
+async def store_many(committer: InboxCommitter, connection_ids: list[int], ids: list[str]) -> list[int | BaseException]:
     async def one(connection_id: int, delivery_id: str) -> int:
         delivery = WebhookDelivery(delivery_id, "jira:issue_updated", "10001")
         return await committer.store(
