@@ -62,8 +62,8 @@ _INSERT_NEW = {dialect: _insert_new(dialect) for dialect in ("sqlite", "postgres
 def insert_inbox_rows(connection: Connection | Session, rows: Sequence[dict[str, Any]]) -> set[InboxKey]:
     """Insert the rows not already in the inbox (``ON CONFLICT DO NOTHING``); the keys that were new.
 
-    One multi-row statement; a key repeated within ``rows`` is inserted once (its first row), and rows go in
-    key order, so concurrent writers take row locks in one order."""
+    Multi-row statements (one per ``insertmanyvalues_page_size`` rows); a key repeated within ``rows`` is
+    inserted once (its first row), and rows go in key order, so concurrent writers take row locks in one order."""
     if not rows:
         return set()
     unique: dict[InboxKey, dict[str, Any]] = {}
