@@ -36,6 +36,7 @@ from api.routes.connections import ConnectionTriggers
 from api.views.rules import RuleCatalogue, catalogue_from_policy
 from api.webhooks import routes as webhook_routes
 from api.webhooks.body_limit import BodyLimitMiddleware
+from api.webhooks.fast_path import WebhookFastPath
 from api.webhooks.registry import ReceiverRegistry
 from core.settings import Settings, get_settings
 from core.timeutil import Clock, utc_now
@@ -88,7 +89,9 @@ def create_app(
     app.state.rule_catalogue = rule_catalogue
     app.state.connection_triggers = connection_triggers or ConnectionTriggers()
     install_problem_handlers(app)
-    # Outermost last: metrics see every answer, CORS headers reach 429s, the body limit runs before any handler.
+    # Outermost last: metrics see every answer, CORS headers reach 429s, the body limit runs before any handler,
+    # and vendors' webhook POSTs are answered right inside it, without the API routes' router work.
+    app.add_middleware(WebhookFastPath)
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(RateLimitMiddleware)
     app.add_middleware(AllowlistCORSMiddleware)

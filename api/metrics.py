@@ -51,10 +51,16 @@ class RequestMetrics:
             registry=self.registry,
         )
 
+        self._children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
+
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         """Count one answered request."""
-        self.requests.labels(method, route, str(status)).inc()
-        self.latency.labels(method, route).observe(seconds)
+        children = self._children.get((method, route, status))
+        if children is None:  # a new label set (route templates, methods and statuses are few): resolve it once
+            children = (self.requests.labels(method, route, str(status)), self.latency.labels(method, route))
+            self._children[(method, route, status)] = children
+        children[0].inc()
+        children[1].observe(seconds)
 
 
 def _route_template(scope: Scope) -> str:

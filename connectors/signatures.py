@@ -9,13 +9,13 @@ __all__ = ["hmac_base64", "hmac_hex", "matches", "trello_signed_bytes"]
 
 
 def hmac_hex(secret: bytes, message: bytes, digest: str = "sha256") -> str:
-    """Lower-case hex HMAC of ``message``."""
-    return hmac.new(secret, message, digest).hexdigest()
+    """Lower-case hex HMAC of ``message`` (``hmac.digest``: OpenSSL's one-shot, no HMAC object per call)."""
+    return hmac.digest(secret, message, digest).hex()
 
 
 def hmac_base64(secret: bytes, message: bytes, digest: str = "sha256") -> str:
     """Base64 HMAC of ``message``."""
-    return base64.b64encode(hmac.new(secret, message, digest).digest()).decode("ascii")
+    return base64.b64encode(hmac.digest(secret, message, digest)).decode("ascii")
 
 
 def matches(expected: str, received: str) -> bool:

@@ -6,13 +6,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from connectors.records import WebhookDelivery
 from models.db import Database
 from models.enums import WebhookEventStatus
 from models.tables import WEBHOOK_EVENTS
-from sync.upsert import upsert_rows_returning
+from sync.upsert import dialect_insert
 
 __all__ = ["InboxKey", "inbox_rows", "insert_inbox_rows", "store_deliveries"]
 
@@ -49,11 +50,27 @@ def row_key(row: dict[str, Any]) -> InboxKey:
     return (str(row["source"]), int(row["connection_id"]), str(row["delivery_id"]))
 
 
-def insert_inbox_rows(session: Session, rows: Sequence[dict[str, Any]]) -> set[InboxKey]:
-    """Insert the rows not already in the inbox (``ON CONFLICT DO NOTHING``); the keys that were new."""
+def _insert_new(dialect: str) -> Any:
+    """``INSERT … ON CONFLICT DO NOTHING RETURNING`` the key: built once per dialect (SQLAlchemy caches its SQL)."""
+    statement = dialect_insert(dialect, WEBHOOK_EVENTS).on_conflict_do_nothing(index_elements=list(_KEY))
+    return statement.returning(*(WEBHOOK_EVENTS.c[column] for column in _KEY))
+
+
+_INSERT_NEW = {dialect: _insert_new(dialect) for dialect in ("sqlite", "postgresql")}
+
+
+def insert_inbox_rows(connection: Connection | Session, rows: Sequence[dict[str, Any]]) -> set[InboxKey]:
+    """Insert the rows not already in the inbox (``ON CONFLICT DO NOTHING``); the keys that were new.
+
+    Multi-row statements (one per ``insertmanyvalues_page_size`` rows); a key repeated within ``rows`` is
+    inserted once (its first row), and rows go in key order, so concurrent writers take row locks in one order."""
     if not rows:
         return set()
-    inserted = upsert_rows_returning(session, WEBHOOK_EVENTS, rows, key=_KEY, update=False, returning=_KEY)
+    unique: dict[InboxKey, dict[str, Any]] = {}
+    for row in rows:
+        unique.setdefault(row_key(row), row)
+    dialect = connection.get_bind().dialect.name if isinstance(connection, Session) else connection.dialect.name
+    inserted = connection.execute(_INSERT_NEW[dialect], [unique[key] for key in sorted(unique)])
     return {(str(source), int(connection_id), str(delivery_id)) for source, connection_id, delivery_id in inserted}
 
 

@@ -10,7 +10,7 @@ events Baton ignores. A refused delivery writes nothing.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
@@ -31,7 +31,7 @@ from connectors.trello.webhooks import parse_trello_webhook, verify_trello_signa
 from models.enums import Vendor
 from models.tables import WEBHOOK_SUBSCRIPTIONS
 
-__all__ = ["router"]
+__all__ = ["DECLARED_HEADERS", "deliver_asana", "deliver_jira", "deliver_trello", "router"]
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
@@ -56,13 +56,20 @@ StateDep = Annotated[AppState, Depends(_receiver_state)]
 
 Parser = Callable[[dict[str, str], bytes], tuple[WebhookDelivery, ...]]
 
-# A parser sees only the headers its route declares (lower-case names, absent ones left out): a header a
+# A receiver sees only the headers its route declares (lower-case names, absent ones None): a header a
 # handler reads is therefore always in the OpenAPI schema, where fuzzers and vendors' docs can find it.
-DeclaredHeaders = dict[str, str | None]
+DeclaredHeaders = Mapping[str, str | None]
 
 
 SUBSCRIPTION_TOKEN = r"^[A-Za-z0-9._~-]+$"
 """What a subscription token Baton hands out looks like (URL-safe; anything else is refused before a query)."""
+SUBSCRIPTION_TOKEN_MAX = 64
+
+JIRA_HEADERS = ("x-hub-signature", "x-atlassian-webhook-identifier", "x-atlassian-webhook-retry")
+TRELLO_HEADERS = ("x-trello-webhook",)
+ASANA_HEADERS = ("x-hook-secret", "x-hook-signature")
+DECLARED_HEADERS = {Vendor.JIRA: JIRA_HEADERS, Vendor.TRELLO: TRELLO_HEADERS, Vendor.ASANA: ASANA_HEADERS}
+"""The headers each vendor's POST route declares (and so the only ones its receiver reads)."""
 
 
 def _storable(delivery: WebhookDelivery) -> bool:
@@ -80,9 +87,9 @@ def _bad_signature() -> JSONResponse:
 
 
 async def _accept(
-    state: AppState, target: ReceiverTarget, declared: DeclaredHeaders, body: bytes, parse: Parser
+    state: AppState, target: ReceiverTarget, parser_headers: DeclaredHeaders, body: bytes, parse: Parser
 ) -> Response:
-    headers = {name: value for name, value in declared.items() if value is not None}
+    headers = {name: value for name, value in parser_headers.items() if value is not None}
     try:
         deliveries = parse(headers, body)
     except (ValueError, TypeError, AttributeError) as error:
@@ -111,6 +118,53 @@ async def _accept(
     return JSONResponse({"status": "stored", "new": stored}, status_code=200)
 
 
+# The receivers proper, one per vendor: what a POST does once its connection name, declared headers (lower-case
+# names, absent ones None), query and raw body are known. The routes below and the fast path
+# (api/webhooks/fast_path.py) both call them, so the two answer alike by construction.
+
+
+async def deliver_jira(state: AppState, connection: str, headers: DeclaredHeaders, body: bytes) -> Response:
+    """Verify ``X-Hub-Signature`` over the raw body, then store the delivery."""
+    target = state.receivers.get(Vendor.JIRA, connection)
+    if target is None:
+        return _unknown_connection(Vendor.JIRA, connection)
+    signature = headers.get("x-hub-signature")
+    if not any(verify_jira_signature(signature, body, secret) for secret in target.secrets_for(None)):
+        return _bad_signature()
+    parser_headers = {name: headers.get(name) for name in JIRA_HEADERS if name != "x-hub-signature"}
+    return await _accept(state, target, parser_headers, body, parse_jira_webhook)
+
+
+async def deliver_trello(
+    state: AppState, connection: str, headers: DeclaredHeaders, body: bytes, request_url: Callable[[], str]
+) -> Response:
+    """Verify ``X-Trello-Webhook`` over the raw body and the callback URL as registered (else as requested)."""
+    target = state.receivers.get(Vendor.TRELLO, connection)
+    if target is None:
+        return _unknown_connection(Vendor.TRELLO, connection)
+    callback = target.callback_url or request_url()
+    signature = headers.get("x-trello-webhook")
+    if not any(verify_trello_signature(signature, body, callback, s) for s in target.secrets_for(None)):
+        return _bad_signature()
+    return await _accept(state, target, {}, body, parse_trello_webhook)
+
+
+async def deliver_asana(
+    state: AppState, connection: str, headers: DeclaredHeaders, body: bytes, sub: str | None
+) -> Response:
+    """Answer the ``X-Hook-Secret`` handshake, or verify ``X-Hook-Signature`` and store the events."""
+    target = state.receivers.get(Vendor.ASANA, connection)
+    if target is None:
+        return _unknown_connection(Vendor.ASANA, connection)
+    hook_secret = headers.get("x-hook-secret")
+    if hook_secret is not None:
+        return await _handshake(state, target, sub, hook_secret)
+    signature = headers.get("x-hook-signature")
+    if not any(verify_asana_signature(signature, body, secret) for secret in target.secrets_for(sub)):
+        return _bad_signature()
+    return await _accept(state, target, {}, body, parse_asana_webhook)
+
+
 @router.post("/jira/{connection}", responses=_RESPONSES, summary="Jira admin webhook receiver")
 async def receive_jira(
     connection: str,
@@ -121,17 +175,12 @@ async def receive_jira(
     x_atlassian_webhook_retry: Annotated[str | None, Header(description="Retry count (retries only)")] = None,
 ) -> Response:
     """Verify ``X-Hub-Signature`` over the raw body, then store the delivery."""
-    body = await request.body()
-    target = state.receivers.get(Vendor.JIRA, connection)
-    if target is None:
-        return _unknown_connection(Vendor.JIRA, connection)
-    if not any(verify_jira_signature(x_hub_signature, body, secret) for secret in target.secrets_for(None)):
-        return _bad_signature()
-    declared = {
+    headers = {
+        "x-hub-signature": x_hub_signature,
         "x-atlassian-webhook-identifier": x_atlassian_webhook_identifier,
         "x-atlassian-webhook-retry": x_atlassian_webhook_retry,
     }
-    return await _accept(state, target, declared, body, parse_jira_webhook)
+    return await deliver_jira(state, connection, headers, await request.body())
 
 
 @router.head("/trello/{connection}", summary="Trello's callback check")
@@ -150,14 +199,8 @@ async def receive_trello(
     x_trello_webhook: Annotated[str | None, Header(description="base64 HMAC-SHA1 of body + callback URL")] = None,
 ) -> Response:
     """Verify ``X-Trello-Webhook`` over the raw body and the callback URL as registered, then store."""
-    body = await request.body()
-    target = state.receivers.get(Vendor.TRELLO, connection)
-    if target is None:
-        return _unknown_connection(Vendor.TRELLO, connection)
-    callback = target.callback_url or str(request.url)
-    if not any(verify_trello_signature(x_trello_webhook, body, callback, s) for s in target.secrets_for(None)):
-        return _bad_signature()
-    return await _accept(state, target, {}, body, parse_trello_webhook)
+    headers = {"x-trello-webhook": x_trello_webhook}
+    return await deliver_trello(state, connection, headers, await request.body(), lambda: str(request.url))
 
 
 @router.post("/asana/{connection}", responses=_RESPONSES, summary="Asana webhook receiver and handshake")
@@ -167,21 +210,18 @@ async def receive_asana(
     state: StateDep,
     sub: Annotated[
         str | None,
-        Query(max_length=64, pattern=SUBSCRIPTION_TOKEN, description="Subscription token from registration"),
+        Query(
+            max_length=SUBSCRIPTION_TOKEN_MAX,
+            pattern=SUBSCRIPTION_TOKEN,
+            description="Subscription token from registration",
+        ),
     ] = None,
     x_hook_secret: Annotated[str | None, Header(description="Handshake: the secret to echo and keep")] = None,
     x_hook_signature: Annotated[str | None, Header(description="hex HMAC-SHA256 of the body")] = None,
 ) -> Response:
     """Answer the ``X-Hook-Secret`` handshake, or verify ``X-Hook-Signature`` and store the events."""
-    body = await request.body()
-    target = state.receivers.get(Vendor.ASANA, connection)
-    if target is None:
-        return _unknown_connection(Vendor.ASANA, connection)
-    if x_hook_secret is not None:
-        return await _handshake(state, target, sub, x_hook_secret)
-    if not any(verify_asana_signature(x_hook_signature, body, secret) for secret in target.secrets_for(sub)):
-        return _bad_signature()
-    return await _accept(state, target, {}, body, parse_asana_webhook)
+    headers = {"x-hook-secret": x_hook_secret, "x-hook-signature": x_hook_signature}
+    return await deliver_asana(state, connection, headers, await request.body(), sub)
 
 
 async def _handshake(state: AppState, target: ReceiverTarget, sub: str | None, secret: str) -> Response:

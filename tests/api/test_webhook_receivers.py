@@ -7,10 +7,15 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
+from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
 from sqlalchemy import event, func, select
 
 from api.app import create_app
+from api.deps import get_state
+from api.state import AppState
+from api.webhooks import routes
+from api.webhooks.fast_path import WebhookFastPath
 from api.webhooks.registry import ReceiverRegistry, ReceiverTarget
 from connectors.signatures import hmac_base64, hmac_hex, trello_signed_bytes
 from core.settings import Settings
@@ -38,12 +43,20 @@ def registry(database: Database) -> ReceiverRegistry:
     )
 
 
-@pytest.fixture
-def client(database: Database, registry: ReceiverRegistry) -> Iterator[TestClient]:
+def receiver_app(database: Database, registry: ReceiverRegistry) -> FastAPI:
     settings = Settings(
         database_url=str(database.engine.url), secret_keys="YWJjZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXoxMjM0NTY="
     )
-    app = create_app(settings, database=database, receivers=registry, clock=lambda: NOW)
+    return create_app(settings, database=database, receivers=registry, clock=lambda: NOW)
+
+
+@pytest.fixture(params=["fast-path", "routes"])
+def client(request: pytest.FixtureRequest, database: Database, registry: ReceiverRegistry) -> Iterator[TestClient]:
+    """The app as served (deliveries answered by the fast path), and without the fast path (by the routes):
+    every test here holds for both, so the two answer alike."""
+    app = receiver_app(database, registry)
+    if request.param == "routes":
+        app.user_middleware = [m for m in app.user_middleware if m.cls is not WebhookFastPath]  # type: ignore[comparison-overlap]
     with TestClient(app) as client:
         yield client
 
@@ -206,3 +219,27 @@ def test_w13_store_unavailable_is_503_so_the_vendor_retries(registry: ReceiverRe
         response = client.post("/webhooks/jira/jira", content=JIRA_BODY, headers=jira_headers(JIRA_BODY))
     assert response.status_code == 503
     assert response.headers["retry-after"] == "30"
+
+
+def test_the_fast_path_answers_deliveries_and_leaves_the_rest_to_the_routes(
+    database: Database, registry: ReceiverRegistry
+) -> None:
+    app = receiver_app(database, registry)
+    served_by_routes: list[str] = []
+
+    async def counting_state(request: Request) -> AppState:
+        served_by_routes.append(f"{request.method} {request.url.path}")
+        return get_state(request)
+
+    app.dependency_overrides[routes._receiver_state] = counting_state
+    with TestClient(app) as client:
+        assert client.post("/webhooks/jira/jira", content=JIRA_BODY, headers=jira_headers(JIRA_BODY)).status_code == 200
+        assert client.head("/webhooks/trello/trello").status_code == 200
+        too_long = "s" * 65  # past the route's max_length: its validation answers
+        assert client.post(f"/webhooks/asana/asana?sub={too_long}", headers={"X-Hook-Secret": "s"}).status_code == 422
+    assert "POST /webhooks/jira/jira" not in served_by_routes
+    assert "HEAD /webhooks/trello/trello" in served_by_routes
+    assert inbox_count(database) == 1
+    metrics = app.state.request_metrics.registry
+    labels = {"method": "POST", "route": "/webhooks/jira/{connection}", "status": "200"}
+    assert metrics.get_sample_value("baton_http_requests_total", labels) == 1.0

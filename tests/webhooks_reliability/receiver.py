@@ -33,6 +33,11 @@ class ReceiverProcess:
         self.env = {**os.environ, **env}
         self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        # As `baton serve` has it: uvicorn binding host:port gets TCP_NODELAY on every connection from asyncio,
+        # but `--fd` wraps the descriptor as AF_UNIX, so asyncio skips it. Linux copies the option from the
+        # listening socket to each accepted one. Without it, a response written as headers then body (any
+        # answer with a body) waits for the client's delayed ACK before its body leaves (Nagle): up to 40 ms.
+        self.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.socket.bind(("127.0.0.1", 0))
         self.socket.listen(2048)
         self.host, self.port = self.socket.getsockname()
