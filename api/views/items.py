@@ -281,13 +281,19 @@ def item_conditions(session: Session, filters: ItemFilters, policy: Policy | Non
         where.append(ITEMS.c.id.in_(in_sprint))
     if filters.epic is not None:
         where.append(_epic_children(session, filters.epic))
-    open_findings = select(FINDINGS.c.work_item_id).where(
-        FINDINGS.c.resolved_at.is_(None), FINDINGS.c.work_item_id.is_not(None)
-    )
+    # Its own alias: a page that walks the rule's index has FINDINGS in its FROM, and a subquery over the same
+    # table would correlate to it (and be left with no FROM of its own).
+    any_finding = FINDINGS.alias("any_open_finding")
     if filters.has_finding is True:
-        where.append(ITEMS.c.id.in_(open_findings))
+        where.append(
+            ITEMS.c.id.in_(
+                select(any_finding.c.work_item_id).where(
+                    any_finding.c.resolved_at.is_(None), any_finding.c.work_item_id.is_not(None)
+                )
+            )
+        )
     elif filters.has_finding is False:
-        where.append(~exists().where(FINDINGS.c.resolved_at.is_(None), FINDINGS.c.work_item_id == ITEMS.c.id))
+        where.append(~exists().where(any_finding.c.resolved_at.is_(None), any_finding.c.work_item_id == ITEMS.c.id))
     if filters.rule is not None:
         # An item may carry several open findings of one rule (e.g. a duplicate of two others).
         of_rule = (

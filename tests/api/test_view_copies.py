@@ -240,3 +240,21 @@ def test_writes_that_move_no_open_item_append_no_person_tally(seeded: Seeded, da
         session.commit()
     assert _person_tally_rows(database) == before
     assert _open_tallied(database) == _open_directly(database)
+
+
+def test_a_walked_page_combines_with_the_has_finding_filter(
+    api: TestClient, seeded: Seeded, database: Database
+) -> None:
+    """The rule's walk has the finding table in its FROM: ``has_finding`` must still test the item's own findings
+    (schemathesis found `rule=…&has_finding=false` answering 500)."""
+    ids = _probe_items(database, seeded, 12)
+    ruled = ids[::3]
+    with database.session() as session:
+        session.execute(insert(FINDINGS), [_finding(i, str(i)) for i in ruled])
+        session.execute(insert(FINDINGS), [_finding(ids[1], str(ids[1]), resolved=True)])
+        session.commit()
+    assert _every_page(api, "rule=R19&has_finding=true", 2) == _expected(database, set(ruled), "-updated")
+    assert _every_page(api, "rule=R19&has_finding=false", 2) == []
+    assert _every_page(api, "label=probe&has_finding=true", 2) == _expected(database, set(ruled), "-updated")
+    unflagged = set(ids) - set(ruled)
+    assert _every_page(api, "label=probe&has_finding=false", 2) == _expected(database, unflagged, "-updated")

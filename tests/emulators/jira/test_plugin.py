@@ -53,9 +53,11 @@ def test_emulate_all_options_reach_every_vendor_that_exists() -> None:
 
 def test_cli_jira_and_all_pass_their_flags_through(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import emulators.cli as cli
+    import emulators.server as server
 
     served: list[list[ServedApp]] = []
-    monkeypatch.setattr(cli, "serve_forever", lambda apps, host: served.append(list(apps)))
+    # The command imports serve_forever when it runs (the CLI starts without uvicorn): patch it where it lives.
+    monkeypatch.setattr(server, "serve_forever", lambda apps, host: served.append(list(apps)))
     policy = tmp_path / "policy.yaml"
     result = CliRunner().invoke(
         cli.emulate_app, ["jira", "--items", "300", "--legacy-search", "--write-policy", str(policy)]
