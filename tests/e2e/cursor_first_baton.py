@@ -1,8 +1,8 @@
 """The cursor-first CONTROL build of `baton` (P7): a test-only entry point, never installed or shipped.
 
 It runs the real ``baton`` command line with one change made at startup: ``StoreWriter.apply_batches`` (which
-``apply_batch`` also goes through) commits the batches' cursors in a transaction of its own *before* it writes
-their data. A kill between the two commits leaves a cursor that claims data the store never received, so the
+``apply_batch`` also goes through) commits each batch's cursor in a transaction of its own *before* it writes
+that batch's data. A kill between the two commits leaves a cursor that claims data the store never received, so the
 next incremental run starts past it and those items are lost. The P7 test runs this build under the same kill
 schedule as the real one and proves that it fails, which shows the schedule can catch a checkpoint written too
 early.
@@ -22,15 +22,19 @@ _apply_batches = StoreWriter.apply_batches
 
 
 def apply_batches_cursor_first(self: StoreWriter, batches: Sequence[Batch]) -> list[BatchOutcome]:
-    """Advance the cursors and commit, then write the data in a second transaction (the defect under test)."""
-    cursors = [batch.cursor for batch in batches if batch.cursor is not None]
-    if cursors:
-        with self.database.session() as session:
-            self._load_maps(session)
-            for cursor in cursors:
-                self._advance_cursor(session, cursor)
-            session.commit()
-    return _apply_batches(self, [replace(batch, cursor=None) for batch in batches])
+    """For each batch: advance its cursor and commit, then write its data in a second transaction (the defect
+    under test). Batch by batch, as a build that checkpoints each page would: the real writer groups read-ahead
+    batches in one transaction, and a control that lost a whole group per kill would seldom reach the later kill
+    points at all."""
+    outcomes: list[BatchOutcome] = []
+    for batch in batches:
+        if batch.cursor is not None:
+            with self.database.session() as session:
+                self._load_maps(session)
+                self._advance_cursor(session, batch.cursor)
+                session.commit()
+        outcomes += _apply_batches(self, [replace(batch, cursor=None)])
+    return outcomes
 
 
 def main() -> None:
