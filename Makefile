@@ -31,10 +31,10 @@ test: install
 P7_CI_ITEMS ?= 20000
 E2E_CI_ITEMS ?= 20000
 test-ci-long: install
-	BATON_E2E_ITEMS=$(E2E_CI_ITEMS) BATON_TEST_DATABASE=sqlite $(PY) -m pytest tests/e2e/test_acceptance.py $(PYTEST_ARGS)
 	BATON_P7_ITEMS=$(P7_CI_ITEMS) BATON_TEST_DATABASE=sqlite $(PY) -m pytest tests/sync/test_kill9.py $(PYTEST_ARGS)
 	BATON_P7_ITEMS=$(P7_CI_ITEMS) BATON_TEST_DATABASE=postgresql BATON_TEST_POSTGRES_URL=$(PG_URL) \
 		$(PY) -m pytest tests/sync/test_kill9.py $(PYTEST_ARGS)
+	BATON_E2E_ITEMS=$(E2E_CI_ITEMS) BATON_TEST_DATABASE=sqlite $(PY) -m pytest tests/e2e/test_acceptance.py $(PYTEST_ARGS)
 
 test-sqlite: install
 	BATON_TEST_DATABASE=sqlite $(PYTEST) $(PYTEST_ARGS)
