@@ -21,9 +21,11 @@ $(STAMP): uv.lock pyproject.toml | $(UV)
 
 install: $(STAMP)
 
+# The PostgreSQL pass leaves P7 to test-ci-long, which runs it there at 20,000 items (D4 parity holds in CI).
 test: install
 	BATON_TEST_DATABASE=sqlite $(PYTEST) $(PYTEST_ARGS)
-	BATON_TEST_DATABASE=postgresql BATON_TEST_POSTGRES_URL=$(PG_URL) $(PYTEST) -m "store" $(PYTEST_ARGS)
+	BATON_TEST_DATABASE=postgresql BATON_TEST_POSTGRES_URL=$(PG_URL) $(PYTEST) -m "store" \
+		--deselect tests/sync/test_kill9.py $(PYTEST_ARGS)
 
 # CI's long rows, after make test (.ci/run with CI=true), at the sizes issue #5 names: P7 at 20,000 items on both
 # dialects, and the acceptance scenario at 20,000 items per vendor (the suite runs both at 2,000; bench/p7_kill9.py
