@@ -57,6 +57,16 @@ class Criteria:
             s.field in ("updated", "created") for s in self.order
         )
 
+    def updated_floor(self) -> float | None:
+        """The highest lower bound an `updated >=` or `updated >` condition sets (None when there is none): an
+        issue updated before it cannot match, so a search skips it as an indexed search would."""
+        bounds = [
+            float(next(iter(c.values)))  # type: ignore[arg-type]
+            for c in self.conditions
+            if c.attribute == "updated" and c.op in (Op.GE, Op.GT)
+        ]
+        return max(bounds) if bounds else None
+
     def restrict(self, *conditions: Condition, teams: frozenset[int] | None = None) -> Criteria:
         """These criteria plus more conditions (and a narrower project set)."""
         narrowed = self.teams if teams is None else (teams if self.teams is None else self.teams & teams)
@@ -223,6 +233,7 @@ class SearchEngine:
         base_count = store.org.item_count(Vendor.JIRA)
         written = set(store.changed_since(float("-inf")))
         needs_data = criteria.needs_data()
+        floor = criteria.updated_floor()
         teams = sorted(criteria.teams) if criteria.teams is not None else list(store.teams)
         for team in teams:
             spec = self.site.teams[team]
@@ -241,6 +252,8 @@ class SearchEngine:
                         yield self.facts_of_item(item)
                 elif facts is not None:
                     local = index - spec.start
+                    if floor is not None and facts.updated[local] < floor:
+                        continue
                     yield Facts(
                         index,
                         team,
@@ -319,7 +332,10 @@ class SearchEngine:
         return result
 
     def count(self, criteria: Criteria) -> int:
-        """How many issues match."""
+        """How many issues match (a projects-only query reads the containers' live counts, as Jira's index does)."""
+        if not criteria.conditions and criteria.indices is None:
+            teams = criteria.teams if criteria.teams is not None else self.store.teams
+            return sum(self.store.count(team) for team in teams)
         return len(self.run(criteria))
 
     def item_matches(self, criteria: Criteria, item: Item) -> bool:

@@ -184,3 +184,44 @@ def test_writes_show_up_in_search_and_tokens_survive_them(fresh_jira_url: str) -
         assert len(ids) == len(set(ids)) == ITEMS + 1
         assert created.json()["id"] in ids
         assert http.get(f"/rest/api/3/issue/{deleted}").status_code == 404
+
+
+def _updated(issue: dict[str, object]) -> datetime:
+    fields = issue["fields"]
+    assert isinstance(fields, dict)
+    return datetime.strptime(str(fields["updated"]), "%Y-%m-%dT%H:%M:%S.%f%z")
+
+
+def test_updated_bounds_and_approximate_counts_agree_with_a_full_listing_after_writes(fresh_jira_url: str) -> None:
+    """The indexed paths (an `updated` lower bound skips older generated issues; a projects-only count reads the
+    containers' live counts) answer exactly what a full listing says, written, created and deleted issues included."""
+    with httpx.Client(base_url=fresh_jira_url, auth=AUTH, timeout=30) as http:
+        jql = all_project_jql(http)
+        http.post("/_emulator/mutations", json={"count": 25}).raise_for_status()
+        created = http.post(
+            "/rest/api/3/issue",
+            json={
+                "fields": {"project": {"key": project_keys(http)[1]}, "summary": "New", "issuetype": {"name": "Task"}}
+            },
+        )
+        assert created.status_code == 201
+        listing = page_all(http, {"jql": f"{jql} ORDER BY updated ASC", "fields": "updated", "maxResults": 100})
+        deleted = str(listing[0]["id"])
+        assert http.delete(f"/rest/api/3/issue/{deleted}").status_code == 204
+        listing = [i for i in listing if i["id"] != deleted]
+        stamps = {str(i["id"]): _updated(i) for i in listing}
+        zone = ZoneInfo(http.get("/rest/api/3/myself").json()["timeZone"])
+        ordered = sorted(stamps.values())
+        for pivot in (ordered[len(ordered) // 3], ordered[-30], ordered[-1]):
+            minute = pivot.astimezone(zone).replace(second=0, microsecond=0)
+            text = minute.strftime("%Y-%m-%d %H:%M")
+            found = page_all(http, {"jql": f'{jql} AND updated >= "{text}" ORDER BY updated ASC', "maxResults": 100})
+            assert {str(i["id"]) for i in found} == {k for k, v in stamps.items() if v >= minute}
+            later = page_all(http, {"jql": f'{jql} AND updated > "{text}"', "maxResults": 100})
+            assert {str(i["id"]) for i in later} == {k for k, v in stamps.items() if v > minute}
+        assert created.json()["id"] in stamps
+        for query, expected in ((jql, len(listing)), (f"project = {project_keys(http)[0]}", None)):
+            count = http.post("/rest/api/3/search/approximate-count", json={"jql": query}).json()["count"]
+            assert count == (
+                expected if expected is not None else len(page_all(http, {"jql": query, "maxResults": 100}))
+            )
