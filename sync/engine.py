@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Protocol
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, Join, and_, func, or_, select, update
 
 from connectors.base import Connector
 from connectors.errors import ConnectorError
@@ -109,15 +109,41 @@ def _census_containers(discovery: Discovery, vendor: Vendor) -> list[ContainerIn
     return [container for container in discovery.containers if container.kind == primary]
 
 
-def _live_items_by_container(database: Database, connection_id: int) -> dict[str | None, list[str]]:
+def _live_scope(connection_id: int) -> tuple[Join, ColumnElement[bool]]:
+    joined = ITEMS.outerjoin(CONTAINERS, ITEMS.c.container_id == CONTAINERS.c.id)
+    return joined, and_(ITEMS.c.connection_id == connection_id, ITEMS.c.deleted_at.is_(None))
+
+
+def _live_counts_by_container(database: Database, connection_id: int) -> dict[str | None, int]:
+    """Live items per container external id (``None``: items without a container), counted by the database."""
+    joined, live = _live_scope(connection_id)
     with database.read_session() as session:
-        live = session.execute(
-            select(ITEMS.c.external_id, CONTAINERS.c.external_id)
-            .select_from(ITEMS.outerjoin(CONTAINERS, ITEMS.c.container_id == CONTAINERS.c.id))
-            .where(ITEMS.c.connection_id == connection_id, ITEMS.c.deleted_at.is_(None))
+        rows = session.execute(
+            select(CONTAINERS.c.external_id, func.count())
+            .select_from(joined)
+            .where(live)
+            .group_by(CONTAINERS.c.external_id)
+        ).all()
+    return {container_id: count for container_id, count in rows}
+
+
+def _live_items_of(
+    database: Database, connection_id: int, container_ids: Collection[str | None]
+) -> dict[str | None, list[str]]:
+    """The live item ids of these containers only (an incremental sync reads none of those whose count matched)."""
+    named = [container_id for container_id in container_ids if container_id is not None]
+    if not named and None not in container_ids:
+        return {}
+    joined, live = _live_scope(connection_id)
+    chosen: ColumnElement[bool] = CONTAINERS.c.external_id.in_(named)
+    if None in container_ids:
+        chosen = or_(chosen, CONTAINERS.c.external_id.is_(None))
+    with database.read_session() as session:
+        rows = session.execute(
+            select(ITEMS.c.external_id, CONTAINERS.c.external_id).select_from(joined).where(live, chosen)
         ).all()
     live_by_container: dict[str | None, list[str]] = {}
-    for item_id, container_id in live:
+    for item_id, container_id in rows:
         live_by_container.setdefault(container_id, []).append(item_id)
     return live_by_container
 
@@ -132,21 +158,21 @@ def _reconcile_deletions(
     *,
     full: bool,
 ) -> None:
-    live_by_container = _live_items_by_container(database, writer.connection_id)
+    live_counts = _live_counts_by_container(database, writer.connection_id)
     censused_at = load_census_times(database, writer.connection_id)
     now = clock()
     present: set[str] = set()
     read_in_full: list[str] = []
+    counted: set[str] = set()
     for container in containers:
-        stored = live_by_container.get(container.external_id, [])
         last_read = censused_at.get(container.external_id)
         try:
             # An incremental sync trusts a one-request count that matches the store (nothing vanished) while
             # the last full read of the container's ids is recent; any difference, and every full sync, reads
             # the ids.
             recent = last_read is not None and now - last_read < CENSUS_MAX_AGE
-            if not full and recent and connector.census_count(container) == len(stored):
-                present.update(stored)
+            if not full and recent and connector.census_count(container) == live_counts.get(container.external_id, 0):
+                counted.add(container.external_id)
                 continue
             present |= connector.census(container)
             read_in_full.append(container.external_id)
@@ -155,8 +181,11 @@ def _reconcile_deletions(
             report.errors.append({"stage": "census", "container": container.external_id, "message": str(error)})
             return
     writer.mark_censused(read_in_full, now)
+    # Only containers whose ids were read (or that no census covers any more) are compared item by item: a
+    # container whose count matched kept every item, so its ids are never loaded (the cost stays with the change).
+    compared = [container_id for container_id in live_counts if container_id not in counted]
     to_tombstone: list[str] = []
-    for container_id, item_ids in live_by_container.items():
+    for container_id, item_ids in _live_items_of(database, writer.connection_id, compared).items():
         vanished = [item_id for item_id in item_ids if item_id not in present]
         if not vanished:
             continue

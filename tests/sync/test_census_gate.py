@@ -104,3 +104,32 @@ def test_a_full_sync_always_reads_the_ids(
     sync(database, connection_id, counting_source, full=True)
     assert counting_source.census_calls == 2
     assert counting_source.count_calls == 0
+
+
+def test_a_container_no_census_covers_is_still_compared_item_by_item(
+    database: Database, connection_id: int, counting_source: SyntheticSource
+) -> None:
+    """Counts of the containers still discovered match, so their ids are not read; the items of a container that
+    left discovery are compared all the same, and all of them vanishing is held by the mass-disappearance guard."""
+    dropped = counting_source.containers.pop()
+    for external_id in [i for i, item in counting_source.items.items() if item.container_external_id == "101"]:
+        del counting_source.items[external_id]
+    report = sync(database, connection_id, counting_source)
+    assert (counting_source.count_calls, counting_source.census_calls) == (1, 0)
+    assert report.items_deleted == 0
+    assert sum(1 for i in live_ids(database) if i.startswith("1-")) == 50  # kept, and reported instead
+    assert dropped.external_id == "101"
+
+
+def test_a_move_and_a_deletion_read_only_the_ids_of_the_container_that_shrank(database: Database) -> None:
+    """The pull stores the move first, so the counts of both projects the item moved between match again."""
+    connection = ensure_connection(database, name="three", vendor="jira", base_url="http://127.0.0.1:1")
+    source = SyntheticSource(containers=3)
+    sync(database, connection, source, full=True)
+    source.reports_counts, source.census_calls = True, 0
+    source.put("0-0001", "101")  # moved from the first project to the second
+    del source.items["0-0002"]
+    report = sync(database, connection, source)
+    assert (source.count_calls, source.census_calls) == (3, 1)
+    assert report.items_deleted == 1
+    assert live_ids(database) == set(source.items)
