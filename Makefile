@@ -5,8 +5,9 @@ PY := $(VENV)/bin/python
 UV ?= $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 STAMP := $(VENV)/.installed
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
-# Test processes (pytest-xdist); the machines have 2 cores.
-PYTEST_WORKERS ?= 2
+# Test processes (pytest-xdist). The machines have 2 cores, but many tests wait on emulators, servers and
+# subprocesses: 2 workers kept the CPUs about 70 % busy, 3 keep them full.
+PYTEST_WORKERS ?= 3
 PYTEST := $(PY) -m pytest -n $(PYTEST_WORKERS)
 
 .PHONY: install test test-ci-long test-sqlite test-postgresql lint fmt demo bench bench-long clean
@@ -21,11 +22,12 @@ $(STAMP): uv.lock pyproject.toml | $(UV)
 
 install: $(STAMP)
 
-# The PostgreSQL pass leaves P7 to test-ci-long, which runs it there at 20,000 items (D4 parity holds in CI).
+# The PostgreSQL pass leaves P7 to test-ci-long, which runs it there at 20,000 items (D4 parity holds in CI), and
+# the acceptance scenario to the SQLite pass (issue #5 asks it of one store; the conformance suite covers both).
 test: install
 	BATON_TEST_DATABASE=sqlite $(PYTEST) $(PYTEST_ARGS)
 	BATON_TEST_DATABASE=postgresql BATON_TEST_POSTGRES_URL=$(PG_URL) $(PYTEST) -m "store" \
-		--deselect tests/sync/test_kill9.py $(PYTEST_ARGS)
+		--deselect tests/sync/test_kill9.py --deselect tests/e2e/test_acceptance.py $(PYTEST_ARGS)
 
 # CI's long rows, after make test (.ci/run with CI=true), at the sizes issue #5 names: P7 at 20,000 items on both
 # dialects, and the acceptance scenario at 20,000 items per vendor (the suite runs both at 2,000; bench/p7_kill9.py
