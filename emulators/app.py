@@ -13,6 +13,7 @@ from emulators.fault_middleware import FaultMiddleware
 from emulators.http_errors import ErrorFormatter, default_error_formatter
 from emulators.ratelimit_middleware import RateLimitMiddleware
 from emulators.ratelimit_policy import RateLimitPolicy
+from emulators.request_tally import RequestTallyMiddleware
 from emulators.runtime import EmulatorRuntime
 
 __all__ = ["create_emulator_app"]
@@ -39,7 +40,7 @@ def create_emulator_app(
     app = FastAPI(title=title, lifespan=lifespan, docs_url="/_emulator/docs", openapi_url="/_emulator/openapi.json")
     app.state.runtime = runtime
     app.include_router(build_control_router(runtime))
-    # Added innermost first: the request meets paths, then faults, then the rate limiter.
+    # Added innermost first: the request meets paths, is counted, then meets faults, then the rate limiter.
     if rate_limit_policy is not None:
         app.add_middleware(
             RateLimitMiddleware, policy=rate_limit_policy, clock=runtime.clock, switch=runtime.rate_limit
@@ -47,5 +48,6 @@ def create_emulator_app(
     app.add_middleware(
         FaultMiddleware, decider=runtime.faults, format_error=error_formatter, settings=runtime.fault_settings
     )
+    app.add_middleware(RequestTallyMiddleware, tally=runtime.requests)
     app.add_middleware(PathNormalizerMiddleware, anchors=tuple(path_anchors))
     return app

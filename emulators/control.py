@@ -104,6 +104,7 @@ def build_control_router(runtime: EmulatorRuntime) -> APIRouter:
             "webhook_deliveries": len(webhooks.deliveries()) if webhooks else 0,
             "webhook_deliveries_dropped": webhooks.dropped if webhooks else 0,
             "simulated_changes": runtime.simulator.applied,
+            "requests_by_route": runtime.requests.snapshot(),
         }
 
     def faults_view() -> dict[str, object]:

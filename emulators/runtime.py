@@ -17,6 +17,7 @@ from emulators.org.generator import Organisation, OrgConfig
 from emulators.org.manifest import PlantedManifest
 from emulators.org.model import Vendor
 from emulators.ratelimit_middleware import RateLimitSwitch
+from emulators.request_tally import RequestTally
 from emulators.store import ItemStore
 from emulators.webhooks import DeliveryWorker, SubscriptionRegistry, WebhookProfile
 
@@ -52,6 +53,7 @@ class EmulatorRuntime:
             latency_ms=config.latency_ms,
         )
         self.rate_limit = RateLimitSwitch(enabled=config.rate_limit)
+        self.requests = RequestTally()
         self.subscriptions = SubscriptionRegistry(subscription_ids)
         self.webhooks: DeliveryWorker | None = None
         if webhook_profile is not None:

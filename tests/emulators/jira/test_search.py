@@ -10,6 +10,7 @@ import httpx
 
 from emulators.jira import build_app
 from emulators.jira.search import UNBOUNDED
+from emulators.request_tally import route_shape
 from emulators.server import running_server
 from tests.emulators.jira.conftest import AUTH, ITEMS, all_project_jql, jira_config, page_all, project_keys
 
@@ -225,3 +226,20 @@ def test_updated_bounds_and_approximate_counts_agree_with_a_full_listing_after_w
             assert count == (
                 expected if expected is not None else len(page_all(http, {"jql": query, "maxResults": 100}))
             )
+
+
+def test_stats_tally_requests_by_route_with_ids_folded(fresh_jira_url: str) -> None:
+    with httpx.Client(base_url=fresh_jira_url, auth=AUTH, timeout=30) as http:
+        jql = all_project_jql(http)
+        first = http.post("/rest/api/3/search/jql", json={"jql": jql, "maxResults": 5}).json()["issues"]
+        for issue in first[:3]:
+            http.get(f"/rest/api/3/issue/{issue['id']}")
+        http.get(f"/rest/api/3/issue/{first[0]['id']}", auth=("baton@example.com", "wrong"))  # refused, counted
+        tally = http.get("/_emulator/stats").json()["requests_by_route"]
+    assert tally["POST /rest/api/3/search/jql"] == 1
+    assert tally["GET /rest/api/3/issue/{id}"] == 4
+    assert tally["GET /rest/api/3/project"] >= 1
+    assert not any("_emulator" in route for route in tally)
+    assert route_shape("/1/boards/5f2b8c0e9d1a4b3c2d1e0f9a/cards") == "/1/boards/{id}/cards"
+    assert route_shape("/api/1.0/tasks/1204000000012345/stories") == "/api/1.0/tasks/{id}/stories"
+    assert route_shape("/rest/api/3/issue/ENG-12/transitions") == "/rest/api/3/issue/{id}/transitions"
