@@ -13,16 +13,22 @@ from emulators.asgi_paths import is_control_path
 __all__ = ["RequestTally", "RequestTallyMiddleware", "route_shape"]
 
 
-def _is_version(segment: str) -> bool:
-    return 0 < len(segment) <= 3 and all(ch.isdigit() or ch == "." for ch in segment)  # `3`, `1`, `1.0`
+_VERSIONED = frozenset({"", "api", "agile"})  # what precedes a version: the root (Trello), `api`, `agile`
+
+
+def _is_version(previous: str, segment: str) -> bool:
+    return previous in _VERSIONED and all(ch.isdigit() or ch == "." for ch in segment)  # `3`, `1`, `1.0`
 
 
 def route_shape(path: str) -> str:
     """The path with every segment that holds a digit (an id, a key such as `ENG-12`) folded to ``{id}``; API
-    versions (`/rest/api/3/`, Trello's `/1/`, Asana's `/1.0/`) stay."""
+    versions (`/rest/api/3/`, `/rest/agile/1.0/`, Trello's `/1/`, Asana's `/api/1.0/`) stay."""
+    segments = path.split("/")
     return "/".join(
-        "{id}" if any(ch.isdigit() for ch in segment) and not _is_version(segment) else segment
-        for segment in path.split("/")
+        "{id}"
+        if any(ch.isdigit() for ch in segment) and not _is_version(segments[i - 1] if i else "", segment)
+        else segment
+        for i, segment in enumerate(segments)
     )
 
 

@@ -243,3 +243,4 @@ def test_stats_tally_requests_by_route_with_ids_folded(fresh_jira_url: str) -> N
     assert route_shape("/1/boards/5f2b8c0e9d1a4b3c2d1e0f9a/cards") == "/1/boards/{id}/cards"
     assert route_shape("/api/1.0/tasks/1204000000012345/stories") == "/api/1.0/tasks/{id}/stories"
     assert route_shape("/rest/api/3/issue/ENG-12/transitions") == "/rest/api/3/issue/{id}/transitions"
+    assert route_shape("/rest/agile/1.0/board/3/sprint") == "/rest/agile/1.0/board/{id}/sprint"
