@@ -64,6 +64,7 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         title="Asana connector: full sync into SQLite",
     ),
     Benchmark("bench.connector_acceptance", ("--items", n(5_000), "--record")),
+    Benchmark("bench.request_breakdown", ("--items", n(5_000), "--changes", "500", "--record")),
     Benchmark("bench.webhook_freshness", ("--seconds", "60", "--dialect", "sqlite", "--record")),
     Benchmark("bench.webhook_freshness", ("--seconds", "60", "--dialect", "postgresql", "--record")),
     Benchmark("bench.rules_sweep", ("--items", n(100_000)), section="40-rules-sweep", title="Rules: a full sweep"),
