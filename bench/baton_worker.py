@@ -18,7 +18,7 @@ from typing import Any
 
 from bench.emulated import CREDENTIALS
 
-__all__ = ["baton_full_sync"]
+__all__ = ["baton_full_sync", "sync_in_child"]
 
 
 def baton_full_sync(
@@ -52,6 +52,26 @@ def baton_full_sync(
         "seconds": seconds,
         "requests": connector.requests_made,
     }
+
+
+def sync_in_child(
+    vendor: str, url: str, workdir: Path, store: Path | None = None, *, incremental: bool = False
+) -> dict[str, Any]:
+    """Run this worker in a child process (a fresh interpreter, as a user's ``baton sync`` is) and return its
+    JSON line; RuntimeError with the end of its stderr when it fails."""
+    import subprocess
+    import sys
+
+    from bench.emulated import ROOT
+
+    argv = [sys.executable, "-m", "bench.baton_worker", "--vendor", vendor, "--url", url, "--workdir", str(workdir)]
+    argv += ["--store", str(store)] if store is not None else []
+    argv += ["--incremental"] if incremental else []
+    done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"baton worker failed:\n{done.stderr[-3000:]}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
 
 
 def main() -> None:

@@ -18,38 +18,26 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
-import sys
 from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Any
 
 import httpx
 
-from bench.emulated import ROOT, running_emulator
+from bench.baton_worker import sync_in_child
+from bench.emulated import running_emulator
 
 __all__ = ["main"]
-
-
-def _worker(url: str, workdir: Path, store: Path | None = None, *, incremental: bool = False) -> dict[str, Any]:
-    argv = [sys.executable, "-m", "bench.baton_worker", "--vendor", "jira", "--url", url, "--workdir", str(workdir)]
-    argv += ["--store", str(store)] if store is not None else []
-    argv += ["--incremental"] if incremental else []
-    done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise RuntimeError(f"baton worker failed:\n{done.stderr[-3000:]}")
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
 
 
 def measure_incremental(items: int, changes: int, rounds: int) -> dict[str, Any]:
     with running_emulator("jira", items=items) as url, TemporaryDirectory() as tmp:
         store = Path(tmp) / "store.db"
-        full = _worker(url, Path(tmp), store)
+        full = sync_in_child("jira", url, Path(tmp), store)
         runs = []
         for _ in range(rounds):
             httpx.post(f"{url}/_emulator/mutations", json={"count": changes}, timeout=120).raise_for_status()
-            runs.append(_worker(url, Path(tmp), store, incremental=True))
+            runs.append(sync_in_child("jira", url, Path(tmp), store, incremental=True))
             print(json.dumps({"items": items, **runs[-1]}), flush=True)
     return {
         "items": items,
@@ -62,7 +50,7 @@ def measure_incremental(items: int, changes: int, rounds: int) -> dict[str, Any]
 
 def measure_rss(items: int) -> dict[str, Any]:
     with running_emulator("jira", items=items) as url, TemporaryDirectory() as tmp:
-        result = _worker(url, Path(tmp))
+        result = sync_in_child("jira", url, Path(tmp))
     print(json.dumps({"items": items, **result}), flush=True)
     return {"items": items, **result}
 

@@ -12,10 +12,7 @@ Asana's stories).
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 from tempfile import TemporaryDirectory
@@ -23,7 +20,8 @@ from typing import Any
 
 import httpx
 
-from bench.emulated import ROOT, running_emulator
+from bench.baton_worker import sync_in_child
+from bench.emulated import running_emulator
 
 __all__ = ["GROUPS", "group_of", "main"]
 
@@ -54,16 +52,6 @@ def group_of(vendor: str, route: str) -> str:
     return GROUPS[vendor].get(route, DISCOVERY)
 
 
-def _worker(vendor: str, url: str, workdir: str, store: Path, *, incremental: bool) -> dict[str, Any]:
-    argv = [sys.executable, "-m", "bench.baton_worker", "--vendor", vendor, "--url", url, "--workdir", workdir]
-    argv += ["--store", str(store)] + (["--incremental"] if incremental else [])
-    done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise RuntimeError(f"baton worker failed:\n{done.stderr[-3000:]}")
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
-
-
 def measure(vendor: str, items: int, changes: int) -> dict[str, Any]:
     """Requests by route of a full sync and of the incremental sync after ``changes`` changes."""
     with running_emulator(vendor, items=items) as url, TemporaryDirectory() as tmp:
@@ -73,11 +61,11 @@ def measure(vendor: str, items: int, changes: int) -> dict[str, Any]:
             return Counter(httpx.get(f"{url}/_emulator/stats", timeout=60).json()["requests_by_route"])
 
         before = tally()
-        full = _worker(vendor, url, tmp, store, incremental=False)
+        full = sync_in_child(vendor, url, Path(tmp), store)
         after_full = tally()
         httpx.post(f"{url}/_emulator/mutations", json={"count": changes}, timeout=300).raise_for_status()
         containers = len(httpx.get(f"{url}/_emulator/stats", timeout=60).json()["containers"])
-        incremental = _worker(vendor, url, tmp, store, incremental=True)
+        incremental = sync_in_child(vendor, url, Path(tmp), store, incremental=True)
         after = tally()
     return {
         "vendor": vendor,
