@@ -130,7 +130,7 @@ def _live_counts_by_container(database: Database, connection_id: int) -> dict[st
 def _live_items_of(
     database: Database, connection_id: int, container_ids: Collection[str | None]
 ) -> dict[str | None, list[str]]:
-    """The live item ids of these containers only (an incremental sync reads none of those whose count matched)."""
+    """The live item ids of these containers only, by container."""
     named = [container_id for container_id in container_ids if container_id is not None]
     if not named and None not in container_ids:
         return {}
@@ -161,9 +161,13 @@ def _reconcile_deletions(
     live_counts = _live_counts_by_container(database, writer.connection_id)
     censused_at = load_census_times(database, writer.connection_id)
     now = clock()
+    # The stored ids of a container are read just before its census (an item a webhook adds meanwhile is not
+    # judged by a census that predates it); a container whose count matched kept every item, so its ids are never
+    # loaded and the cost stays with what changed. Containers no census covers any more are compared too.
+    covered = {container.external_id for container in containers}
+    stored = _live_items_of(database, writer.connection_id, [c for c in live_counts if c not in covered])
     present: set[str] = set()
     read_in_full: list[str] = []
-    counted: set[str] = set()
     for container in containers:
         last_read = censused_at.get(container.external_id)
         try:
@@ -172,8 +176,8 @@ def _reconcile_deletions(
             # the ids.
             recent = last_read is not None and now - last_read < CENSUS_MAX_AGE
             if not full and recent and connector.census_count(container) == live_counts.get(container.external_id, 0):
-                counted.add(container.external_id)
                 continue
+            stored.update(_live_items_of(database, writer.connection_id, [container.external_id]))
             present |= connector.census(container)
             read_in_full.append(container.external_id)
         except ConnectorError as error:
@@ -181,11 +185,8 @@ def _reconcile_deletions(
             report.errors.append({"stage": "census", "container": container.external_id, "message": str(error)})
             return
     writer.mark_censused(read_in_full, now)
-    # Only containers whose ids were read (or that no census covers any more) are compared item by item: a
-    # container whose count matched kept every item, so its ids are never loaded (the cost stays with the change).
-    compared = [container_id for container_id in live_counts if container_id not in counted]
     to_tombstone: list[str] = []
-    for container_id, item_ids in _live_items_of(database, writer.connection_id, compared).items():
+    for container_id, item_ids in stored.items():
         vanished = [item_id for item_id in item_ids if item_id not in present]
         if not vanished:
             continue

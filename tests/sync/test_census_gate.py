@@ -7,11 +7,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from connectors.records import Batch, ContainerIn
 from models.db import Database
 from models.enums import SyncStatus, Vendor
 from models.tables import ITEMS
 from sync.engine import CENSUS_MAX_AGE, SyncReport, run_sync
-from sync.store import ensure_connection
+from sync.store import StoreWriter, ensure_connection
 from tests.sync.synthetic import SyntheticSource
 
 NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
@@ -132,4 +133,28 @@ def test_a_move_and_a_deletion_read_only_the_ids_of_the_container_that_shrank(da
     report = sync(database, connection, source)
     assert (source.count_calls, source.census_calls) == (3, 1)
     assert report.items_deleted == 1
+    assert live_ids(database) == set(source.items)
+
+
+class _WebhookDuringCensus(SyntheticSource):
+    """After the census of project 100 has listed its ids, a new item is created there and a webhook stores it."""
+
+    def __init__(self, database: Database, connection_id: int) -> None:
+        super().__init__()
+        self.database, self.connection_id = database, connection_id
+
+    def census(self, container: ContainerIn) -> set[str]:
+        listed = super().census(container)
+        if container.external_id == "100":
+            self.put("0-0777", "100")
+            writer = StoreWriter(self.database, self.connection_id, Vendor.JIRA, clock=lambda: NOW)
+            writer.apply_batch(Batch(items=(self.items["0-0777"],)))
+        return listed
+
+
+def test_an_item_a_webhook_stores_during_the_census_is_not_judged_by_it(database: Database, connection_id: int) -> None:
+    source = _WebhookDuringCensus(database, connection_id)
+    report = sync(database, connection_id, source, full=True)
+    assert report.items_deleted == 0
+    assert "0-0777" in live_ids(database)
     assert live_ids(database) == set(source.items)
