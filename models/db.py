@@ -2,7 +2,9 @@
 
 SQLite connections get ``journal_mode=WAL``, ``busy_timeout`` and ``foreign_keys`` on every pooled connection,
 and every transaction starts with ``BEGIN IMMEDIATE`` (so two writers queue on the busy timeout instead of
-failing with "database is locked" when one upgrades a read lock). Read-only work opts into ``BEGIN DEFERRED``
+failing with "database is locked" when one upgrades a read lock). Writers of one process first take their turn
+in a first-in, first-out :class:`~models.write_queue.WriteQueue`, so threads that commit back to back cannot
+starve one that polls on the busy timeout. Read-only work opts into ``BEGIN DEFERRED``
 through :meth:`Database.read_session`, which lets readers run beside a writer.
 """
 
@@ -20,10 +22,14 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session
 
+from models.write_queue import WriteQueue
+
 __all__ = ["Database", "create_db_engine", "sqlite_file_path"]
 
 _SQLITE_BEGIN = {"IMMEDIATE": "BEGIN IMMEDIATE", "DEFERRED": "BEGIN DEFERRED"}
 _BEGIN_OPTION = "baton_sqlite_begin"
+_QUEUED = "baton_write_turn"  # connection.info flag: this connection holds the process's write turn
+_QUEUE_TIMEOUT_FACTOR = 6  # how long a writer waits for its turn, in busy timeouts, before trying SQLite anyway
 
 
 def sqlite_file_path(url: str) -> Path | None:
@@ -35,7 +41,10 @@ def sqlite_file_path(url: str) -> Path | None:
 
 
 def _install_sqlite_hooks(engine: Engine, busy_timeout_ms: int) -> None:
-    """Set the pragmas on every new connection and take over BEGIN from the sqlite3 driver."""
+    """Set the pragmas on every new connection and take over BEGIN from the sqlite3 driver; write transactions
+    of this process take their turn in one :class:`WriteQueue` before ``BEGIN IMMEDIATE``."""
+    queue = WriteQueue()
+    queue_timeout = _QUEUE_TIMEOUT_FACTOR * busy_timeout_ms / 1000
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
@@ -53,7 +62,24 @@ def _install_sqlite_hooks(engine: Engine, busy_timeout_ms: int) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
         mode = connection.get_execution_options().get(_BEGIN_OPTION, "IMMEDIATE")
-        connection.exec_driver_sql(_SQLITE_BEGIN[mode])
+        # Past the bound (a writer stuck elsewhere), go on without a turn: SQLite's busy timeout decides, as before.
+        queued = mode == "IMMEDIATE" and queue.acquire(queue_timeout)
+        try:
+            connection.exec_driver_sql(_SQLITE_BEGIN[mode])
+        except BaseException:
+            if queued:
+                queue.release()
+            raise
+        if queued:
+            connection.info[_QUEUED] = True
+
+    def _end_turn(connection: Connection) -> None:
+        # Fired as the transaction commits or rolls back (also when a session or connection closes with one open).
+        if connection.info.pop(_QUEUED, False):
+            queue.release()
+
+    event.listen(engine, "commit", _end_turn)
+    event.listen(engine, "rollback", _end_turn)
 
 
 def create_db_engine(url: str, *, busy_timeout_ms: int = 10_000, pool_size: int = 10) -> Engine:
