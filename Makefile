@@ -22,22 +22,24 @@ $(STAMP): uv.lock pyproject.toml | $(UV)
 
 install: $(STAMP)
 
-# The PostgreSQL pass leaves P7 to test-ci-long, which runs it there at 20,000 items (D4 parity holds in CI), and
-# the acceptance scenario to the SQLite pass (issue #5 asks it of one store; the conformance suite covers both).
+# The long end-to-end rows run in test-ci-long (CI runs it after this, at the sizes issue #5 names): P7 and its
+# control build, and the issue #5 acceptance scenario. Without them make test stays under 15 minutes.
+LONG_ROWS := --deselect tests/sync/test_kill9.py --deselect tests/sync/test_kill9_control.py \
+	--deselect tests/e2e/test_acceptance.py
 test: install
-	BATON_TEST_DATABASE=sqlite $(PYTEST) $(PYTEST_ARGS)
-	BATON_TEST_DATABASE=postgresql BATON_TEST_POSTGRES_URL=$(PG_URL) $(PYTEST) -m "store" \
-		--deselect tests/sync/test_kill9.py --deselect tests/e2e/test_acceptance.py $(PYTEST_ARGS)
+	BATON_TEST_DATABASE=sqlite $(PYTEST) $(LONG_ROWS) $(PYTEST_ARGS)
+	BATON_TEST_DATABASE=postgresql BATON_TEST_POSTGRES_URL=$(PG_URL) $(PYTEST) -m "store" $(LONG_ROWS) $(PYTEST_ARGS)
 
 # CI's long rows, after make test (.ci/run with CI=true), at the sizes issue #5 names: P7 at 20,000 items on both
-# dialects, and the acceptance scenario at 20,000 items per vendor (the suite runs both at 2,000; bench/p7_kill9.py
-# runs P7 at 100,000). About 30-40 minutes, most of it Asana's rate limit.
+# dialects with its control build (which must lose items), and the acceptance scenario at 20,000 items per vendor
+# (bench/p7_kill9.py runs P7 at 100,000). About 25 minutes, most of it Asana's rate limit.
 P7_CI_ITEMS ?= 20000
 E2E_CI_ITEMS ?= 20000
 test-ci-long: install
 	BATON_P7_ITEMS=$(P7_CI_ITEMS) BATON_TEST_DATABASE=sqlite $(PY) -m pytest tests/sync/test_kill9.py $(PYTEST_ARGS)
 	BATON_P7_ITEMS=$(P7_CI_ITEMS) BATON_TEST_DATABASE=postgresql BATON_TEST_POSTGRES_URL=$(PG_URL) \
 		$(PY) -m pytest tests/sync/test_kill9.py $(PYTEST_ARGS)
+	BATON_TEST_DATABASE=sqlite $(PY) -m pytest tests/sync/test_kill9_control.py $(PYTEST_ARGS)
 	BATON_E2E_ITEMS=$(E2E_CI_ITEMS) BATON_TEST_DATABASE=sqlite $(PY) -m pytest tests/e2e/test_acceptance.py $(PYTEST_ARGS)
 
 test-sqlite: install
