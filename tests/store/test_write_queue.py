@@ -11,13 +11,7 @@ from sqlalchemy import Column, Integer, MetaData, Table
 
 from models.db import Database
 from models.write_queue import WriteQueue
-
-
-def _wait_until(condition: object, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():  # type: ignore[operator]
-        assert time.monotonic() < deadline, "condition not reached"
-        time.sleep(0.005)
+from tests.waiting import wait_for
 
 
 def test_turns_are_served_in_arrival_order_and_reentry_does_not_queue() -> None:
@@ -36,7 +30,7 @@ def test_turns_are_served_in_arrival_order_and_reentry_does_not_queue() -> None:
         thread = threading.Thread(target=writer, args=(number,))
         thread.start()
         threads.append(thread)
-        _wait_until(lambda n=number: queue.waiting == n + 1)
+        wait_for(lambda n=number: True if queue.waiting == n + 1 else None, timeout=30, interval=0.005)  # type: ignore[misc]
     queue.release()
     assert served == []  # still held once
     queue.release()
@@ -75,7 +69,7 @@ def test_a_writer_behind_a_long_transaction_waits_its_turn_instead_of_database_i
         with database.engine.begin() as connection:
             connection.execute(rows.insert().values(id=1))
             holding.set()
-            time.sleep(1.0)
+            time.sleep(1.0)  # a transaction that outlasts SQLite's busy timeout, which runs on the real clock
 
     def second_writer() -> None:
         try:
