@@ -32,6 +32,7 @@ from typing import Any, Protocol, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
+import orjson
 from tenacity import RetryCallState, Retrying, retry_if_exception
 
 from connectors.errors import (
@@ -57,6 +58,7 @@ __all__ = [
     "SystemTime",
     "TimeSource",
     "VendorHttp",
+    "decode_json",
     "error_for_status",
     "guard_requests_session",
     "guard_urllib3_pool",
@@ -412,6 +414,16 @@ class ResilientCaller:
         return result
 
 
+def decode_json(body: bytes) -> Any:
+    """A vendor's JSON body: orjson (the bulk reads spent a sixth of their client CPU in the standard library's
+    decoder), falling back to the standard library for what orjson refuses but it reads (a lone surrogate in a
+    string, NaN); ValueError when the body is not JSON at all."""
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return json.loads(body)
+
+
 class VendorHttp:
     """JSON over HTTP through one :class:`ResilientCaller`; the transport is injected via ``client``."""
 
@@ -465,7 +477,7 @@ class VendorHttp:
         if response.status_code == 204 or not response.content:
             return None
         try:
-            return json.loads(response.content)
+            return decode_json(response.content)
         except ValueError as error:
             raise InvalidPayload(
                 f"HTTP {response.status_code} with a body that is not valid JSON ({len(response.content)} bytes)",
