@@ -48,6 +48,7 @@ from connectors.errors import (
 from core.net_policy import ForbiddenDestination, NetPolicy
 
 __all__ = [
+    "CallGate",
     "CircuitBreaker",
     "ConcurrencyGate",
     "DestinationRefused",
@@ -57,6 +58,7 @@ __all__ = [
     "RetryPolicy",
     "SystemTime",
     "TimeSource",
+    "TokenBucketGate",
     "VendorHttp",
     "decode_json",
     "error_for_status",
@@ -298,6 +300,40 @@ class RateGate:
             self._time.sleep(max(wait, 0.001))
 
 
+class TokenBucketGate:
+    """A burst limit as Jira models it: a bucket of ``capacity`` calls that refills at ``per_second``; each call takes
+    one token and waits for it when the bucket is empty. Over a long run it admits ``per_second`` calls a second,
+    as a sliding window of ``capacity`` per ``capacity / per_second`` seconds does, but a full bucket's burst is
+    followed by a steady refill instead of a pause until the window has passed."""
+
+    def __init__(self, *, capacity: int, per_second: float, time_source: TimeSource) -> None:
+        self._capacity = float(capacity)
+        self._per_second = per_second
+        self._time = time_source
+        self._tokens = float(capacity)
+        self._refilled_at = time_source.monotonic()
+        self._lock = threading.Lock()
+
+    def acquire(self) -> None:
+        """Block until a token is in the bucket, then take it."""
+        while True:
+            with self._lock:
+                now = self._time.monotonic()
+                self._tokens = min(self._capacity, self._tokens + (now - self._refilled_at) * self._per_second)
+                self._refilled_at = now
+                if self._tokens >= 1.0:
+                    self._tokens -= 1.0
+                    return
+                wait = (1.0 - self._tokens) / self._per_second
+            self._time.sleep(max(wait, 0.001))
+
+
+class CallGate(Protocol):
+    """What :class:`ResilientCaller` asks of a rate gate: block until the next call may go."""
+
+    def acquire(self) -> None: ...
+
+
 class ConcurrencyGate:
     """At most ``limit`` calls in flight at once (Asana: 50 reads, 15 writes)."""
 
@@ -329,7 +365,7 @@ class ResilientCaller:
         *,
         policy: RetryPolicy | None = None,
         breaker: CircuitBreaker | None = None,
-        rate_gate: RateGate | None = None,
+        rate_gate: CallGate | None = None,
         concurrency: ConcurrencyGate | None = None,
         time_source: TimeSource | None = None,
         rng: random.Random | None = None,

@@ -27,8 +27,8 @@ from connectors.config import ConnectorConfig
 from connectors.errors import ConnectorError, InvalidPayload, NotFound, UpstreamError
 from connectors.http import (
     CircuitBreaker,
-    RateGate,
     ResilientCaller,
+    TokenBucketGate,
     VendorHttp,
     decode_json,
     error_for_status,
@@ -52,10 +52,12 @@ GROUP_PAGE_MAX = 50
 CHANGELOG_PAGE_MAX = 100
 BULK_CHANGELOG_ISSUES = 1_000
 BULK_CHANGELOG_RESULTS = 10_000
-# Jira Cloud does not publish its burst limits; 100 requests per 10 s per connection stays under every
-# figure reported for API-token traffic, and Retry-After still governs when Jira disagrees.
-RATE_LIMIT = 100
-RATE_WINDOW_SECONDS = 10.0
+# Jira Cloud's burst limits are token buckets per endpoint and method, with unpublished sizes; one bucket of 100
+# refilled at 10 a second for the whole connection stays under every figure reported for API-token traffic, and
+# Retry-After still governs when Jira disagrees. (A sliding window of 100 per 10 s, used before, admits the same
+# long-run rate but pauses after each burst: it bounded a 20,000-issue full sync at 228 requests / 10 per s.)
+BURST_CAPACITY = 100
+BURST_REFILL_PER_SECOND = 10.0
 
 
 class BulkRead(StrEnum):
@@ -127,7 +129,9 @@ class JiraClient:
         self.base_url = config.base_url.rstrip("/")
         self.caller = caller or ResilientCaller(
             breaker=CircuitBreaker(time_source=config.time_source),
-            rate_gate=RateGate(limit=RATE_LIMIT, window_seconds=RATE_WINDOW_SECONDS, time_source=config.time_source),
+            rate_gate=TokenBucketGate(
+                capacity=BURST_CAPACITY, per_second=BURST_REFILL_PER_SECOND, time_source=config.time_source
+            ),
             time_source=config.time_source,
         )
         self._http_client = httpx.Client(

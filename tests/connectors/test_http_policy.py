@@ -25,6 +25,7 @@ from connectors.http import (
     RateGate,
     ResilientCaller,
     RetryPolicy,
+    TokenBucketGate,
     VendorHttp,
     error_for_status,
     parse_retry_after,
@@ -227,6 +228,27 @@ def test_rate_gate_never_exceeds_its_window() -> None:
         in_window = sum(1 for t in sent[i:] if t - start < 10)
         assert in_window <= 100
     assert sent[-1] - sent[0] >= 30  # 350 calls at 100 per 10 s need at least three windows
+
+
+def test_token_bucket_gate_admits_a_burst_then_the_refill_rate() -> None:
+    fake = FakeTime()
+    gate = TokenBucketGate(capacity=100, per_second=10, time_source=fake)
+    start, sent = fake.monotonic(), []
+    for _ in range(350):
+        gate.acquire()
+        sent.append(fake.monotonic() - start)
+    assert sent[99] == 0.0  # the full bucket: 100 calls at once
+    assert sent[100] > 0.0
+    # afterwards one call per 1/10 s: call n (n >= 100) goes no earlier than (n - 99) / 10 s
+    assert all(at >= (n - 99) / 10 - 1e-9 for n, at in enumerate(sent))
+    assert sent[-1] == pytest.approx(25.0, abs=0.01)  # 250 refills at 10 a second
+    fake.advance(5)  # idle: the bucket refills, 50 tokens in 5 s
+    resumed = fake.monotonic()
+    for _ in range(50):
+        gate.acquire()
+    assert fake.monotonic() == resumed
+    gate.acquire()
+    assert fake.monotonic() > resumed
 
 
 def test_concurrency_gate_caps_calls_in_flight() -> None:
