@@ -38,7 +38,11 @@ class ConnectorConfig:
     classify_status: StatusClassifier = vendor_category_only
     page_size: int = 100
     overlap: timedelta = timedelta(minutes=2)
-    max_concurrency: int = 4
+    max_concurrency: int = 8
+    """Reads of one connection in flight at once (Jira's project streams, Trello's boards, discovery); the rate
+    gates bound the requests whatever the number. 8: a site of up to 8 projects reads them all at once, with no
+    project left to read alone at the end (bench.compare_floor at 20,000 issues and 150 ms latency: 5 projects on
+    4 threads took 28.4 s, on 8 threads 23.1 s)."""
     timeout_seconds: float = 30.0
     time_source: TimeSource = field(default_factory=SystemTime)
     transport: httpx.BaseTransport | None = None
